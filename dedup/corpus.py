@@ -1,0 +1,208 @@
+"""Finding, reading, decoding and writing corpus files.
+
+Reading never raises for a bad file: it returns a :class:`Skipped` with a message the user can act
+on, so one bad file does not stop the rest of the corpus. Writing is atomic: a file is written to a
+temporary name in the same folder and renamed over the target, and a whole output folder is built
+beside the old one and swapped in, so a failed run leaves the previous output intact.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InputError, UsageError
+from .model import Document, Skipped
+
+#: Encodings dedup can read, by the name recorded in the change log. Each pair decodes bytes to
+#: text and encodes the text back to the identical bytes, which ``restore`` relies on.
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16-le-bom"),
+    (b"\xfe\xff", "utf-16-be-bom"),
+)
+
+
+def decode_bytes(raw: bytes, encoding: str) -> str:
+    if encoding == "utf-8":
+        return raw.decode("utf-8")
+    if encoding == "utf-8-sig":
+        return raw[3:].decode("utf-8")
+    if encoding == "utf-16-le-bom":
+        return raw[2:].decode("utf-16-le")
+    if encoding == "utf-16-be-bom":
+        return raw[2:].decode("utf-16-be")
+    if encoding == "cp1252":
+        return raw.decode("cp1252")
+    raise ValueError(f"unknown encoding {encoding!r}")
+
+
+def encode_text(text: str, encoding: str) -> bytes:
+    if encoding == "utf-8":
+        return text.encode("utf-8")
+    if encoding == "utf-8-sig":
+        return b"\xef\xbb\xbf" + text.encode("utf-8")
+    if encoding == "utf-16-le-bom":
+        return b"\xff\xfe" + text.encode("utf-16-le")
+    if encoding == "utf-16-be-bom":
+        return b"\xfe\xff" + text.encode("utf-16-be")
+    if encoding == "cp1252":
+        return text.encode("cp1252")
+    raise ValueError(f"unknown encoding {encoding!r}")
+
+
+def _control_ratio(text: str) -> float:
+    if not text:
+        return 0.0
+    sample = text[:65536]
+    bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\n\r\f\v") or 0x7F <= ord(ch) < 0xA0)
+    return bad / len(sample)
+
+
+def decode_document(doc: str, raw: bytes) -> Document | Skipped:
+    """Decode ``raw`` or explain why it cannot be used as text."""
+    for bom, name in _BOMS:
+        if raw.startswith(bom):
+            try:
+                text = decode_bytes(raw, name)
+            except UnicodeDecodeError as exc:
+                return Skipped(doc, f"starts with a {name} byte-order mark but is not valid ({exc.reason})",
+                               "re-save it as UTF-8")
+            return Document(doc=doc, text=text, encoding=name, size=len(raw))
+    if b"\x00" in raw[:65536]:
+        return Skipped(doc, "binary file (contains NUL bytes)", "remove it from the corpus or --exclude it")
+    encoding = "utf-8"
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            text = raw.decode("cp1252")
+            encoding = "cp1252"
+        except UnicodeDecodeError as exc:
+            return Skipped(doc, f"not UTF-8 and not a recognisable text encoding (byte {exc.start})",
+                           "convert it to UTF-8, e.g. with iconv")
+    if _control_ratio(text) > 0.05:
+        return Skipped(doc, "binary file (mostly control characters)", "remove it from the corpus or --exclude it")
+    if encode_text(text, encoding) != raw:  # pragma: no cover - strict codecs round-trip
+        return Skipped(doc, f"bytes do not round-trip through {encoding}", "convert it to UTF-8")
+    return Document(doc=doc, text=text, encoding=encoding, size=len(raw))
+
+
+@dataclass(frozen=True)
+class Source:
+    """A file to read: where it is and the name it gets in the corpus."""
+
+    path: Path
+    doc: str
+
+
+def _matches(name: str, rel: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(rel, p) for p in patterns)
+
+
+def corpus_root(paths: list[Path]) -> Path:
+    """The folder that document names are relative to: the folder given, or the common parent."""
+    dirs = [p if p.is_dir() else p.parent for p in (q.resolve() for q in paths)]
+    return Path(os.path.commonpath([str(d) for d in dirs]))
+
+
+def discover(paths: list[Path], include: tuple[str, ...], exclude: tuple[str, ...],
+             output: Path | None = None) -> tuple[Path, list[Source]]:
+    """List the documents under ``paths`` in sorted order, refusing inputs that overlap ``output``."""
+    if not paths:
+        raise UsageError("no input paths given; pass a file or folder, e.g. `dedup clean seeds`")
+    for p in paths:
+        if not p.exists() and not p.is_symlink():
+            raise InputError(f"{p}: no such file or folder; check the path")
+    root = corpus_root(paths)
+    out = output.resolve() if output is not None else None
+    if out is not None:
+        for p in paths:
+            rp = p.resolve()
+            if out == rp or rp.is_relative_to(out):
+                raise UsageError(f"{p}: input is inside the output folder {output}; choose another -o")
+            if rp.is_dir() and out.is_relative_to(rp):
+                raise UsageError(f"{output}: output folder is inside the input {p}; choose an -o outside it")
+    found: dict[str, Source] = {}
+    for p in paths:
+        rp = p.resolve()
+        if rp.is_file():
+            rel = rp.relative_to(root).as_posix()
+            found[rel] = Source(rp, rel)
+            continue
+        for dirpath, dirnames, filenames in os.walk(rp):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in sorted(filenames):
+                full = Path(dirpath) / name
+                rel = full.relative_to(root).as_posix()
+                if name.startswith(".") or not _matches(name, rel, include) or _matches(name, rel, exclude):
+                    continue
+                found[rel] = Source(full, rel)
+    return root, [found[k] for k in sorted(found)]
+
+
+def read_source(source: Source) -> Document | Skipped:
+    try:
+        raw = source.path.read_bytes()
+    except IsADirectoryError:
+        return Skipped(source.doc, "is a folder, not a file", "pass its files or the folder itself")
+    except OSError as exc:
+        return Skipped(source.doc, f"cannot read file ({exc.strerror or exc})", "check that it exists and is readable")
+    return decode_document(source.doc, raw)
+
+
+def read_all(sources: list[Source]) -> Iterator[Document | Skipped]:
+    for source in sources:
+        yield read_source(source)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see either the old file or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def publish_dir(target: Path, build: Callable[[Path], None]) -> None:
+    """Build a folder with ``build(tmpdir)`` next to ``target`` and swap it in.
+
+    The previous ``target`` stays in place until the new one is complete; if ``build`` fails the
+    temporary folder is removed and ``target`` is untouched.
+    """
+    target = target.absolute()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        tmp.mkdir()
+        build(tmp)
+        if target.exists():
+            os.replace(target, old)
+        os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old.exists() and not target.exists():
+            os.replace(old, target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def safe_join(base: Path, doc: str) -> Path:
+    """``base / doc``, refusing names that would land outside ``base``."""
+    parts = doc.split("/")
+    if doc.startswith("/") or any(part in ("", ".", "..") for part in parts):
+        raise InputError(f"{doc}: unsafe document name; rename the file")
+    return base.joinpath(*parts)

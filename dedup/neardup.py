@@ -1,0 +1,227 @@
+"""Near-duplicate passages: shingles, MinHash, LSH candidates, exact verification, clusters, keep policy.
+
+The pipeline, and why each step is there:
+
+1. **Eligibility.** Passages with fewer than ``min_words`` words ("Conclusion", "Key Takeaways")
+   repeat legitimately across documents and are never removed as duplicates.
+2. **Exact groups first.** Passages with the same folded key are grouped by a dictionary before any
+   hashing, so a passage printed 100,000 times costs one signature and one LSH entry, not a bucket
+   of 100,000 candidates.
+3. **Two shingle channels.** Word n-grams give too few shingles for short passages (a ten-word
+   title has six 5-grams; one changed word removes five), so passages under ``char_below_words``
+   words are compared on character n-grams, and passages from ``word_from_words`` words on word
+   n-grams. The ranges overlap, so a pair straddling the boundary is still compared in one channel.
+4. **LSH proposes, verification decides.** ``datasketch.MinHashLSH`` is built with bands and rows
+   chosen so that a pair exactly at the threshold is proposed with probability ``target_recall``
+   (0.99 by default: 21 bands × 6 rows for 0.8 / 128), instead of datasketch's own choice (9 × 13),
+   which misses about a fifth of the pairs just above the threshold. Every proposed pair is then
+   verified with the true Jaccard similarity of its shingle sets; only verified pairs are edges.
+5. **Keep policy.** Within a connected cluster, passages are visited in policy order (``first``:
+   sorted document path, then position; ``longest``: longest text first). A passage is removed only
+   if it is verified similar to a passage already *kept*, and it points at that passage; otherwise
+   it is kept. So nothing is removed on the strength of a chain A~B~C, every removal names a copy
+   that survives, and running again removes nothing more.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .config import NeardupConfig
+from .model import Passage
+
+_TOKEN = re.compile(r"\w+")
+
+PassageRef = tuple[int, int]  # (document number in sorted order, passage index)
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """A passage to remove because a kept passage is at least ``threshold`` similar to it."""
+
+    passage: PassageRef
+    canonical: PassageRef
+    similarity: float
+    channel: str
+
+
+@dataclass(frozen=True)
+class NeardupResult:
+    duplicates: tuple[Duplicate, ...]
+    clusters: tuple[tuple[PassageRef, ...], ...]  # clusters with at least one removal, members in policy order
+    bands: int
+    rows: int
+
+
+def word_shingles(key: str, n: int) -> frozenset[str]:
+    tokens = _TOKEN.findall(key)
+    if len(tokens) <= n:
+        return frozenset([" ".join(tokens)]) if tokens else frozenset()
+    return frozenset(" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+
+
+def char_shingles(key: str, n: int) -> frozenset[str]:
+    text = " ".join(_TOKEN.findall(key))
+    if len(text) <= n:
+        return frozenset([text]) if text else frozenset()
+    return frozenset(text[i:i + n] for i in range(len(text) - n + 1))
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a and not b:
+        return 1.0
+    inter = len(a & b)
+    return inter / (len(a) + len(b) - inter)
+
+
+def choose_bands(threshold: float, num_perm: int, target_recall: float) -> tuple[int, int]:
+    """Bands × rows that propose a pair at ``threshold`` with probability ≥ ``target_recall``.
+
+    Among the choices that reach the target, the one with the most rows per band is taken: it
+    proposes the fewest dissimilar pairs, which verification would only have to reject.
+    """
+    for rows in range(num_perm, 0, -1):
+        bands = num_perm // rows
+        if 1.0 - (1.0 - threshold**rows) ** bands >= target_recall:
+            return bands, rows
+    return num_perm, 1
+
+
+def probability(similarity: float, bands: int, rows: int) -> float:
+    """The chance that LSH with ``bands`` × ``rows`` proposes a pair of this Jaccard similarity."""
+    return 1.0 - (1.0 - similarity**rows) ** bands
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, x: int) -> int:
+        root = x
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[x] != root:
+            self.parent[x], x = root, self.parent[x]
+        return root
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def _signatures(shingle_sets: Sequence[frozenset[str]], config: NeardupConfig) -> list[Any]:
+    from datasketch import LeanMinHash, MinHash
+
+    minhashes = MinHash.bulk(
+        [sorted(s.encode("utf-8") for s in shingles) for shingles in shingle_sets],
+        num_perm=config.num_perm, seed=config.seed, scheme="affine32",
+    )
+    return [LeanMinHash(m) for m in minhashes]
+
+
+def _candidate_pairs(shingle_sets: Sequence[frozenset[str]], config: NeardupConfig,
+                     bands: int, rows: int) -> list[tuple[int, int]]:
+    """LSH candidate pairs (i < j) among the given shingle sets, sorted."""
+    if len(shingle_sets) < 2:
+        return []
+    from datasketch import MinHashLSH
+
+    signatures = _signatures(shingle_sets, config)
+    lsh = MinHashLSH(threshold=config.threshold, num_perm=config.num_perm, params=(bands, rows))
+    with lsh.insertion_session() as session:
+        for i, sig in enumerate(signatures):
+            session.insert(i, sig, check_duplication=False)
+    pairs: set[tuple[int, int]] = set()
+    for i, sig in enumerate(signatures):
+        for j in lsh.query(sig):
+            if j != i:
+                pairs.add((min(i, j), max(i, j)))
+    return sorted(pairs)
+
+
+def find_duplicates(documents: Sequence[Sequence[Passage]], config: NeardupConfig,
+                    exclude: set[PassageRef] | None = None) -> NeardupResult:
+    """Near-duplicate passages across and within ``documents`` (given in sorted order)."""
+    bands, rows = choose_bands(config.threshold, config.num_perm, config.target_recall)
+    exclude = exclude or set()
+
+    # 1-2: eligible passages, grouped by exact folded key.
+    groups: dict[str, list[PassageRef]] = defaultdict(list)
+    lookup: dict[PassageRef, Passage] = {}
+    for d, passages in enumerate(documents):
+        for p in passages:
+            ref = (d, p.index)
+            if ref in exclude or p.words < config.min_words:
+                continue
+            groups[p.key].append(ref)
+            lookup[ref] = p
+    keys = sorted(groups, key=lambda k: groups[k][0])
+    if not keys:
+        return NeardupResult((), (), bands, rows)
+    words = [lookup[groups[k][0]].words for k in keys]
+
+    # 3-4: candidate pairs of distinct keys per channel, verified.
+    uf = _UnionFind(len(keys))
+    channel_sets: dict[str, dict[int, frozenset[str]]] = {"char": {}, "word": {}}
+    for channel in ("char", "word"):
+        members = [i for i in range(len(keys))
+                   if (words[i] < config.char_below_words if channel == "char" else words[i] >= config.word_from_words)]
+        sets = [char_shingles(keys[i], config.char_ngram) if channel == "char" else word_shingles(keys[i], config.ngram)
+                for i in members]
+        channel_sets[channel] = dict(zip(members, sets))
+        for a, b in _candidate_pairs(sets, config, bands, rows):
+            if jaccard(sets[a], sets[b]) >= config.threshold:
+                uf.union(members[a], members[b])
+
+    def similarity(i: int, j: int) -> tuple[float, str]:
+        if i == j:
+            return 1.0, "exact"
+        best = (0.0, "")
+        for channel, sets in channel_sets.items():
+            if i in sets and j in sets:
+                best = max(best, (jaccard(sets[i], sets[j]), channel))
+        return best
+
+    # 5: clusters and the keep policy.
+    clusters: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(keys)):
+        clusters[uf.find(i)].append(i)
+
+    def order(ref: PassageRef) -> tuple[Any, ...]:
+        p = lookup[ref]
+        if config.keep == "longest":
+            return (-len(p.text), ref)
+        return (ref,)
+
+    duplicates: list[Duplicate] = []
+    found_clusters: list[tuple[PassageRef, ...]] = []
+    for root in sorted(clusters):
+        key_ids = clusters[root]
+        members = sorted(((ref, k) for k in key_ids for ref in groups[keys[k]]), key=lambda rk: order(rk[0]))
+        if len(members) < 2:
+            continue
+        kept: list[tuple[PassageRef, int]] = []
+        removed_any = False
+        for ref, k in members:
+            best: tuple[float, PassageRef, str] | None = None
+            for kref, kk in kept:
+                same_doc = kref[0] == ref[0]
+                if (same_doc and not config.within_documents) or (not same_doc and not config.across_documents):
+                    continue
+                sim, channel = similarity(k, kk)
+                if sim >= config.threshold and (best is None or sim > best[0]):
+                    best = (sim, kref, channel)
+            if best is None:
+                kept.append((ref, k))
+            else:
+                duplicates.append(Duplicate(ref, best[1], round(best[0], 4), best[2]))
+                removed_any = True
+        if removed_any:
+            found_clusters.append(tuple(ref for ref, _ in members))
+    duplicates.sort(key=lambda d: d.passage)
+    return NeardupResult(tuple(duplicates), tuple(found_clusters), bands, rows)

@@ -1,0 +1,133 @@
+"""Repairing damaged text, and the folded keys that comparisons run on.
+
+Two ideas keep the author's text intact:
+
+* Repairs fix damage only. ftfy's defaults also rewrite healthy typography (curly quotes become
+  straight, ligatures split, full-width letters narrowed, Unicode re-normalised); those steps are
+  turned off below, so "Blade’s" stays "Blade’s" in the output. Each repair is proposed as a
+  :class:`Change` over the smallest span that changed, with the original characters kept.
+* Comparisons never look at raw text. :func:`fold` builds a key (NFKC, casefold, one kind of quote
+  and dash, no zero-width characters, collapsed whitespace) so that "Blade's" and "Blade’s", or a
+  title with a non-breaking hyphen and one without, compare equal.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import ftfy
+
+from .model import Change, Document
+
+_QUOTES = str.maketrans(
+    {
+        **dict.fromkeys("‘’‚‛′`´ʼ", "'"),
+        **dict.fromkeys("“”„‟″«»〝〞＂", '"'),
+        **dict.fromkeys("‐‑‒–—―−⁃﹘﹣－", "-"),
+        **dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff\u00ad", ""),
+    }
+)
+_SPACE = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=65536)
+def soft_fold(text: str) -> str:
+    """NFKC, unified quotes and dashes, collapsed whitespace; case is kept (rules need it)."""
+    return _SPACE.sub(" ", unicodedata.normalize("NFKC", text).translate(_QUOTES)).strip()
+
+
+def fold(text: str) -> str:
+    """The comparison key: :func:`soft_fold` plus casefolding."""
+    return soft_fold(text).casefold()
+
+
+#: ftfy settings that repair damage but keep healthy typography, with why each is off.
+FTFY_CONFIG = ftfy.TextFixerConfig(
+    uncurl_quotes=False,  # curly quotes are the author's typography, not damage
+    fix_latin_ligatures=False,  # "ﬁ" is a valid character; comparisons fold it via NFKC instead
+    fix_character_width=False,  # full-width letters are valid text in CJK documents
+    normalization=None,  # re-normalising would rewrite every precomposed character
+    fix_line_breaks=False,  # CRLF and U+2028 are not damage, and line structure must not move
+    explain=True,
+)
+
+#: ftfy step → the repair rule name used in the change log.
+_STEP_RULES = {
+    "unescape_html": "repair-html-entities",
+    "remove_terminal_escapes": "repair-control-characters",
+    "remove_control_chars": "repair-control-characters",
+    "fix_surrogates": "repair-surrogates",
+}
+
+#: The repair rules, documented in the README like the boilerplate catalogue.
+REPAIR_RULES: dict[str, str] = {
+    "repair-mojibake": "text decoded with the wrong encoding (\"â€™\" for \"’\"), fixed by ftfy",
+    "repair-html-entities": "HTML entities left in plain text (\"&amp;\", \"&#8217;\"), unescaped",
+    "repair-control-characters": "terminal escapes and invisible control characters, removed",
+    "repair-surrogates": "UTF-16 surrogate pairs in decoded text, joined",
+    "repair-encoding": "a file that is not UTF-8 (e.g. cp1252, UTF-16 with BOM); recorded so restore can re-encode",
+}
+
+_ENTITY = re.compile(r"&(#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufff9-\ufffc\U000e0000-\U000e007f]")
+
+
+def _may_need_repair(line: str) -> bool:
+    """A cheap filter: plain ASCII without entities or control characters needs no ftfy pass."""
+    if line.isascii():
+        return bool(_ENTITY.search(line) or _CONTROL.search(line))
+    return True
+
+
+def _rule_for(steps: list[tuple[str, str]]) -> str:
+    for action, name in steps:
+        if action == "apply" and name in _STEP_RULES:
+            rule = _STEP_RULES[name]
+            if all(n in _STEP_RULES for a, n in steps if a == "apply"):
+                return rule
+    return "repair-mojibake"
+
+
+def repair_line(line: str) -> tuple[str, str, str] | None:
+    """The repaired line, its rule and the ftfy steps, or None when the line is healthy."""
+    if not _may_need_repair(line):
+        return None
+    fixed, explanation = ftfy.fix_and_explain(line, config=FTFY_CONFIG)
+    if fixed == line or "\n" in fixed or "\r" in fixed:
+        return None
+    steps = [(a, str(n)) for a, n in (explanation or [])]
+    reason = ", ".join(f"{a} {n}" for a, n in steps) or "ftfy"
+    return fixed, _rule_for(steps), reason
+
+
+def propose_repairs(document: Document) -> list[Change]:
+    """One change per repaired line, over the smallest span that differs."""
+    changes: list[Change] = []
+    if document.encoding != "utf-8":
+        changes.append(
+            Change(doc=document.doc, kind="repair", rule="repair-encoding", start=0, end=0, text="",
+                   reason=f"file is not UTF-8; decoded as {document.encoding}, written as UTF-8",
+                   line=1, encoding=document.encoding)
+        )
+    offset = 0
+    for number, line in enumerate(document.text.split("\n"), start=1):
+        content = line[:-1] if line.endswith("\r") else line
+        repaired = repair_line(content)
+        if repaired is not None:
+            fixed, rule, reason = repaired
+            pre = 0
+            limit = min(len(content), len(fixed))
+            while pre < limit and content[pre] == fixed[pre]:
+                pre += 1
+            post = 0
+            while post < limit - pre and content[-1 - post] == fixed[-1 - post]:
+                post += 1
+            changes.append(
+                Change(doc=document.doc, kind="repair", rule=rule, start=offset + pre,
+                       end=offset + len(content) - post, text=content[pre:len(content) - post],
+                       replacement=fixed[pre:len(fixed) - post], reason=reason, line=number)
+            )
+        offset += len(line) + 1
+    return changes

@@ -1,0 +1,79 @@
+"""Splitting a document into passages: the units that rules judge and duplicates are found among.
+
+A passage is one line, because extracted web text puts one paragraph (or one widget) on a line.
+The exception is hard-wrapped prose, common in Markdown: a line that breaks mid-sentence (no
+closing punctuation) followed by a line starting in lower case is the same paragraph, and is kept
+in one passage so that nothing is ever removed from the middle of a sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from .model import Change, Passage
+from .normalize import fold
+
+_WORD = re.compile(r"\w+")
+_OPEN_END = re.compile(r"[.!?:;…。！？\"”’)\]]\s*$")
+_LIST_START = re.compile(r"\s*([-*+•]|\d{1,3}[.)])\s")
+
+
+def _repaired(text: str, start: int, end: int, repairs: Sequence[Change]) -> str:
+    """``text[start:end]`` with the repairs that fall inside it applied."""
+    out: list[str] = []
+    pos = start
+    for change in repairs:
+        if start <= change.start and change.end <= end and (change.end > change.start or change.replacement):
+            out.append(text[pos:change.start])
+            out.append(change.replacement)
+            pos = change.end
+    out.append(text[pos:end])
+    return "".join(out)
+
+
+def split(doc: str, text: str, repairs: Sequence[Change] = ()) -> list[Passage]:
+    """The passages of ``text``, in order, with offsets into ``text``."""
+    lines: list[tuple[int, int, int]] = []  # (start, content_end, number)
+    pos = 0
+    number = 1
+    while pos <= len(text):
+        nl = text.find("\n", pos)
+        end = len(text) if nl < 0 else nl
+        content_end = end - 1 if end > pos and text[end - 1] == "\r" else end
+        lines.append((pos, content_end, number))
+        if nl < 0:
+            break
+        pos = nl + 1
+        number += 1
+
+    groups: list[list[tuple[int, int, int]]] = []
+    previous_blank = True
+    for start, content_end, num in lines:
+        content = text[start:content_end]
+        if not content.strip():
+            previous_blank = True
+            continue
+        if groups and not previous_blank:
+            last = groups[-1][-1]
+            last_text = text[last[0]:last[1]].strip()
+            if (len(last_text) >= 30 and not _OPEN_END.search(last_text)
+                    and content.lstrip()[:1].islower() and not _LIST_START.match(content)):
+                groups[-1].append((start, content_end, num))
+                previous_blank = False
+                continue
+        groups.append([(start, content_end, num)])
+        previous_blank = False
+
+    ordered = sorted((c for c in repairs if c.kind == "repair"), key=lambda c: (c.start, c.end))
+    passages: list[Passage] = []
+    for i, group in enumerate(groups):
+        start, end = group[0][0], group[-1][1]
+        span_end = groups[i + 1][0][0] if i + 1 < len(groups) else len(text)
+        body = _repaired(text, start, end, ordered)
+        key = fold(body)
+        passages.append(
+            Passage(doc=doc, index=i, start=start, end=end, span_end=span_end, line=group[0][2],
+                    text=body, key=key, words=len(_WORD.findall(key)))
+        )
+    return passages

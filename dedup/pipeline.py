@@ -1,0 +1,257 @@
+"""The cleaning pipeline: read, propose changes per document, find duplicates globally, apply, write.
+
+Per-document stages (decode, repair, passages, boilerplate) are pure functions of one document;
+only the near-duplicate stage looks at the whole corpus. Everything a stage proposes comes back
+here, is reconciled (a removal swallows a repair inside it; a dropped document swallows its
+passage removals) and is applied in one place, :func:`dedup.changes.apply`. Before anything is
+written, every document's output is inverted and compared with the input bytes: a change log that
+would not restore exactly is a bug, and the run stops rather than write it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import changes as changelog
+from . import corpus
+from .config import Config
+from .errors import InputError, InternalError
+from .model import Change, Document, DocResult, Passage, Result, Skipped, Suspect
+from .neardup import NeardupResult, find_duplicates, word_shingles, jaccard
+from .normalize import propose_repairs
+from .passages import split
+from .rules import Decision, active_rules, find_boilerplate
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A document after the per-document stages: what the global stage needs."""
+
+    document: Document
+    repairs: tuple[Change, ...]
+    passages: tuple[Passage, ...]
+    boilerplate: tuple[Decision, ...]
+    suspects: tuple[Suspect, ...]
+
+
+def prepare(document: Document, config: Config) -> Prepared:
+    """Repair, split and judge one document. Pure: the same document gives the same result."""
+    rules = active_rules(config)
+    repairs = propose_repairs(document)
+    passages = split(document.doc, document.text, repairs)
+    decisions, suspects = find_boilerplate(passages, rules, config.rules.max_removed_fraction)
+    return Prepared(document, tuple(repairs), tuple(passages), tuple(decisions), tuple(suspects))
+
+
+def _terminator_end(text: str, pos: int) -> int:
+    if text.startswith("\r\n", pos):
+        return pos + 2
+    if text.startswith("\n", pos):
+        return pos + 1
+    return pos
+
+
+def _removal_spans(text: str, passages: Sequence[Passage], removed: set[int]) -> dict[int, tuple[int, int]]:
+    """The span each removed passage takes: itself and the blank lines after it.
+
+    When the removed passages run to the end of the document, the first of them also takes the
+    blank lines before it, so the cleaned text ends with its last kept line, not a gap.
+    """
+    spans = {i: (passages[i].start, passages[i].span_end) for i in removed}
+    kept = [i for i in range(len(passages)) if i not in removed]
+    if kept and removed and max(removed) > kept[-1]:
+        last_kept = passages[kept[-1]]
+        first_trailing = kept[-1] + 1
+        start = _terminator_end(text, last_kept.end)
+        spans[first_trailing] = (start, spans[first_trailing][1])
+    return spans
+
+
+def _document_similarity(a: Sequence[Passage], b: Sequence[Passage], n: int) -> float:
+    return jaccard(word_shingles(" ".join(p.key for p in a), n), word_shingles(" ".join(p.key for p in b), n))
+
+
+def plan(prepared: Sequence[Prepared], config: Config) -> tuple[list[DocResult], NeardupResult]:
+    """Run the global stage and turn every proposal into applied changes."""
+    excluded = {(d, dec.index) for d, item in enumerate(prepared) for dec in item.boilerplate}
+    near = find_duplicates([p.passages for p in prepared], config.neardup, excluded)
+    dups_by_doc: dict[int, dict[int, tuple[int, int, float]]] = {}
+    for dup in near.duplicates:
+        d, i = dup.passage
+        dups_by_doc.setdefault(d, {})[i] = (dup.canonical[0], dup.canonical[1], dup.similarity)
+
+    results: list[DocResult] = []
+    for d, item in enumerate(prepared):
+        doc, text = item.document.doc, item.document.text
+        boiler = {dec.index: dec for dec in item.boilerplate}
+        dups = dups_by_doc.get(d, {})
+        remaining = [p for p in item.passages if p.index not in boiler]
+        eligible = [p for p in remaining if p.words >= config.neardup.min_words]
+        dropped = bool(dups) and bool(eligible) and all(p.index in dups for p in eligible)
+
+        encoding_changes = [c for c in item.repairs if c.rule == "repair-encoding"]
+        if dropped:
+            owners = Counter(dups[p.index][0] for p in eligible)
+            target = min(owners, key=lambda o: (-owners[o], o))
+            target_passages = [p for p in prepared[target].passages
+                               if p.index not in {dec.index for dec in prepared[target].boilerplate}]
+            similarity = round(_document_similarity(remaining, target_passages, config.neardup.ngram), 4)
+            share = sum(1 for p in eligible if dups[p.index][0] == target)
+            changes: list[Change] = [*encoding_changes, Change(
+                doc=doc, kind="document-duplicate", rule="neardup", start=0, end=len(text), text=text,
+                reason=f"all {len(eligible)} passages of {config.neardup.min_words}+ words are duplicates "
+                       f"({share} of them of {prepared[target].document.doc})",
+                line=1, duplicate_of=prepared[target].document.doc, duplicate_start=0,
+                duplicate_end=len(prepared[target].document.text), similarity=similarity,
+            )]
+            output: str | None = None
+        else:
+            removed = set(boiler) | set(dups)
+            spans = _removal_spans(text, item.passages, removed)
+            changes = []
+            for i in sorted(removed):
+                p = item.passages[i]
+                start, end = spans[i]
+                if i in boiler:
+                    dec = boiler[i]
+                    changes.append(Change(doc=doc, kind="boilerplate", rule=dec.rule, start=start, end=end,
+                                          text=text[start:end], reason=dec.reason, line=p.line))
+                else:
+                    cd, ci, sim = dups[i]
+                    canonical = prepared[cd].passages[ci]
+                    where = "this document" if cd == d else prepared[cd].document.doc
+                    changes.append(Change(
+                        doc=doc, kind="duplicate", rule="neardup", start=start, end=end, text=text[start:end],
+                        reason=f"near-duplicate of line {canonical.line} of {where} (similarity {sim:.2f})",
+                        line=p.line, duplicate_of=prepared[cd].document.doc, duplicate_start=canonical.start,
+                        duplicate_end=canonical.end, similarity=sim,
+                    ))
+            taken = [(c.start, c.end) for c in changes]
+            for repair in item.repairs:
+                if repair.rule == "repair-encoding" or not any(
+                    s <= repair.start < e or s < repair.end <= e or (repair.start <= s and e <= repair.end)
+                    for s, e in taken
+                ):
+                    changes.append(repair)
+            changes.sort(key=lambda c: (c.start, c.end))
+            output = None
+        changes = changelog.assign_ids(changes)
+        if not dropped:
+            output = changelog.apply(text, changes)
+        _verify(item.document, output, changes)
+        results.append(DocResult(item.document, tuple(changes), output))
+    return results, near
+
+
+def _verify(document: Document, output: str | None, changes: Sequence[Change]) -> None:
+    """Refuse to continue if the change log would not rebuild the original bytes."""
+    rebuilt = restore_text(output, changes)
+    if rebuilt != document.text:
+        raise InternalError(f"{document.doc}: the change log would not restore the original; please report this bug")
+
+
+def restore_text(output: str | None, changes: Sequence[Change]) -> str:
+    whole = [c for c in changes if c.kind == "document-duplicate"]
+    if whole:
+        return whole[0].text
+    return changelog.invert(output or "", [c for c in changes if c.start != c.end or c.replacement or c.text])
+
+
+def clean(paths: Sequence[str | Path], config: Config | None = None, output: Path | None = None) -> Result:
+    """Clean the corpus under ``paths``: the library entry point behind ``dedup clean``.
+
+    ``output`` is only used to refuse inputs that overlap it; nothing is written here (see
+    :func:`write`).
+    """
+    config = config or Config()
+    _root, sources = corpus.discover([Path(p) for p in paths], config.include, config.exclude, output)
+    if not sources:
+        raise InputError(
+            f"{', '.join(str(p) for p in paths)}: no documents found (looked for {', '.join(config.include)}); "
+            "check the path or set `include`"
+        )
+    active_rules(config)  # fail on a bad rule before reading anything
+    prepared: list[Prepared] = []
+    skipped: list[Skipped] = []
+    warnings: list[str] = []
+    for item in corpus.read_all(sources):
+        if isinstance(item, Skipped):
+            skipped.append(item)
+            continue
+        if not item.text:
+            warnings.append(f"{item.doc}: empty file; copied as it is")
+        prepared.append(prepare(item, config))
+    results, near = plan(prepared, config)
+    docs = [p.document.doc for p in prepared]
+    clusters = tuple(tuple(f"{docs[d]}:{prepared[d].passages[i].line}" for d, i in cluster)
+                     for cluster in near.clusters)
+    suspects = tuple(s for p in prepared for s in p.suspects)
+    return Result(tuple(results), tuple(skipped), suspects, tuple(warnings), clusters)
+
+
+def write(result: Result, out: Path, config: Config) -> None:
+    """Write ``OUT/corpus``, ``OUT/changes.jsonl`` and ``OUT/summary.json`` atomically."""
+    from .summary import build_summary
+
+    summary = build_summary(result, config)
+
+    def build(tmp: Path) -> None:
+        corpus_dir = tmp / "corpus"
+        corpus_dir.mkdir()
+        for doc in result.documents:
+            if doc.output is None:
+                continue
+            target = corpus.safe_join(corpus_dir, doc.document.doc)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(doc.output.encode("utf-8"))
+        (tmp / "changes.jsonl").write_text(changelog.dumps(result.changes), encoding="utf-8")
+        (tmp / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    corpus.publish_dir(out, build)
+
+
+def restore(out: Path, target: Path) -> list[str]:
+    """Rebuild the original corpus from ``OUT`` into ``target``; returns the documents written."""
+    changes = changelog.read_jsonl(out / "changes.jsonl")
+    corpus_dir = out / "corpus"
+    if not corpus_dir.is_dir():
+        raise InputError(f"{corpus_dir}: missing; is {out} a dedup output folder?")
+    by_doc: dict[str, list[Change]] = {}
+    for change in changes:
+        by_doc.setdefault(change.doc, []).append(change)
+    docs: set[str] = set(by_doc)
+    for dirpath, _dirs, files in os.walk(corpus_dir):
+        for name in files:
+            docs.add((Path(dirpath) / name).relative_to(corpus_dir).as_posix())
+    target_abs = target.resolve()
+    if target_abs == out.resolve() or target_abs.is_relative_to(out.resolve()):
+        raise InputError(f"{target}: restore target is inside the output folder {out}; choose another -o")
+    written = []
+
+    def build(tmp: Path) -> None:
+        for doc in sorted(docs):
+            doc_changes = by_doc.get(doc, [])
+            encoding = next((c.encoding for c in doc_changes if c.encoding), "utf-8")
+            if any(c.kind == "document-duplicate" for c in doc_changes):
+                text = restore_text(None, doc_changes)
+            else:
+                source = corpus.safe_join(corpus_dir, doc)
+                try:
+                    output = source.read_bytes().decode("utf-8")
+                except FileNotFoundError:
+                    raise InputError(f"{source}: listed in the change log but missing; restore needs it") from None
+                except UnicodeDecodeError:
+                    raise InputError(f"{source}: not UTF-8, so not written by dedup; restore cannot use it") from None
+                text = restore_text(output, doc_changes)
+            dest = corpus.safe_join(tmp, doc)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(corpus.encode_text(text, encoding))
+            written.append(doc)
+
+    corpus.publish_dir(target, build)
+    return written

@@ -1,0 +1,818 @@
+"""The boilerplate catalogue: named rules, and the engine that applies them with positional evidence.
+
+Rules were written from the kinds of widgets the web has, not from any one corpus: each family
+(comment widgets, share bars, newsletter boxes, ...) lists the phrasings seen across sites in
+several languages. A pattern always matches a *whole* passage (anchored), after the passage is
+folded (NFKC, one kind of quote and dash, collapsed whitespace) and stripped of list bullets;
+matching is case-insensitive unless a rule says otherwise.
+
+Evidence beyond the pattern decides what is removed:
+
+* ``max_words``: a passage longer than this that matches is kept and reported as a *suspect*:
+  a long sentence that happens to mention a widget phrase is probably prose.
+* ``zone``: where a rule may fire. The *head* is everything before the first prose paragraph, the
+  *tail* everything after the last one; ``edge`` means either. Widgets cluster there.
+* ``strength``: a *weak* rule (a lone "Toggle", "Reply", "in") fires only in the head or tail or
+  right next to another removed passage; on its own in the body it is not evidence enough.
+* ``opens_list``: a header such as "Related articles" or "Table of contents" also takes the short,
+  unpunctuated lines that follow it (the list it heads).
+* Structural rules (no pattern) use the document's shape: a title printed again, a run of short
+  headline-like lines after the last paragraph.
+
+Every rule carries examples that must match and counterexamples that must survive; the tests run
+both, and the README lists every rule (a test fails when one is missing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Literal
+
+import regex
+
+from .config import Config, CustomRule, Zone
+from .errors import ConfigError
+from .model import Passage, Suspect
+from .normalize import soft_fold
+
+Strength = Literal["strong", "weak"]
+
+#: How long one pattern may take on one passage before the rule is reported as too slow.
+MATCH_TIMEOUT = 1.0
+
+_E = r"[\s.:!?…>»›→|\-]*"  # what may trail a widget label: punctuation, arrows, pipes
+_N = r"(?:\s*[(\[]?\d[\d,.]*[kKmM]?[)\]]?)?"  # an optional count: "Comments (12)", "Comments 12"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One named rule of the catalogue."""
+
+    name: str
+    category: str
+    description: str
+    patterns: tuple[str, ...] = ()  # empty: a structural rule implemented by the engine
+    zone: Zone = "any"
+    max_words: int = 12
+    strength: Strength = "strong"
+    opens_list: bool = False
+    case_sensitive: bool = False
+    enabled: bool = True
+    examples: tuple[str, ...] = ()
+    counterexamples: tuple[str, ...] = ()
+
+    @property
+    def structural(self) -> bool:
+        return not self.patterns
+
+    @cached_property
+    def compiled(self) -> regex.Pattern[str] | None:
+        if not self.patterns:
+            return None
+        flags = regex.UNICODE | (0 if self.case_sensitive else regex.IGNORECASE | regex.FULLCASE)
+        try:
+            return regex.compile("|".join(f"(?:{p})" for p in self.patterns), flags)
+        except regex.error as exc:
+            raise ConfigError(f"rule '{self.name}': invalid pattern ({exc}); fix the regex") from None
+
+    def matches(self, text: str) -> bool:
+        """Whether the (folded, bullet-stripped) passage ``text`` is this rule's widget."""
+        pattern = self.compiled
+        if pattern is None:
+            return False
+        try:
+            return pattern.fullmatch(text, timeout=MATCH_TIMEOUT) is not None
+        except TimeoutError:
+            raise ConfigError(
+                f"rule '{self.name}': pattern took over {MATCH_TIMEOUT}s on one line; "
+                "simplify it (avoid nested quantifiers) or disable the rule"
+            ) from None
+
+
+CATALOGUE: tuple[Rule, ...] = (
+    # ---- comment widgets -------------------------------------------------------------------
+    Rule(
+        "comment-widget", "comments",
+        "Comment-section headers, loaders and states: 'Comments', 'Loading comments...', "
+        "'Leave a reply', 'Comments are closed', in English, German, French, Spanish, Italian, "
+        "Portuguese, Dutch, Russian, Chinese, Japanese and Korean.",
+        (
+            r"(?:(?:reader|user|your|show|view|hide|read|see|load|load more|read all|see all|view all|"
+            r"all|latest|top|newest|oldest|recent) )?comments?" + _N + _E,
+            r"\d[\d,.]*[km]?\s*(?:comments?|replies|responses)" + _E,
+            r"(?:loading|load|show|view|sort|jump to|skip to|go to|scroll to) (?:the )?comments?(?: by)?"
+            r"(?: \w+)?" + _E,
+            r"(?:leave|post|add|write|submit|make|drop|start) (?:a|your|the first|us a) "
+            r"(?:comment|reply|response)" + _E,
+            r"leave a reply(?: cancel reply)?" + _E,
+            r"(?:comments|commenting|discussion) (?:are|is) (?:now )?(?:closed|disabled|turned off|off)" + _E,
+            r"be the first to (?:comment|reply|respond)" + _E,
+            r"no (?:comments|replies|responses)(?: yet| so far)?" + _E,
+            r"(?:there are )?no comments(?: yet)?(?:\. be the first.*)?",
+            r"join the (?:conversation|discussion|debate)" + _E,
+            r"(?:comment|commenting|community) (?:policy|guidelines|rules)" + _E,
+            r"(?:kommentare?|kommentar schreiben|kommentieren|diskutieren sie mit|leserkommentare|"
+            r"commentaires?|laisser un commentaire|ajouter un commentaire|réagir|réactions|"
+            r"comentarios?|deja un comentario|dejar un comentario|deja tu comentario|escribe un comentario|"
+            r"commenti|lascia un commento|scrivi un commento|comentários|deixe um comentário|"
+            r"deixe seu comentário|reacties|reageer|plaats een reactie|комментарии|оставить комментарий|"
+            r"комментировать|评论|發表評論|发表评论|留言|コメント|コメントする|댓글|댓글 달기)" + _N + _E,
+        ),
+        examples=("Comments", "Loading comments...", "COMMENTS (12)", "12 Comments", "Leave a Reply",
+                  "Comments are closed.", "Be the first to comment!", "Kommentare", "Laisser un commentaire",
+                  "Deja un comentario", "コメント", "View all comments →", "Join the discussion"),
+        counterexamples=("Comments from the CEO suggest the deal is off.",
+                         "The company declined to comment on the report.",
+                         "Readers left hundreds of comments under the post, most of them angry."),
+    ),
+    Rule(
+        "comment-prompt", "comments",
+        "Invitations to comment or react that close an article: 'What do you think?', 'Want to join "
+        "the conversation?', 'Let us know in the comments'. Generic questions are weak evidence "
+        "(head/tail or next to other widgets only); those that name the comments are strong.",
+        (
+            r"(?:so,? )?(?:what do you think|what are your thoughts|what's your take|what is your opinion|"
+            r"what's your opinion|what say you|thoughts|your thoughts|agree or disagree|do you agree|"
+            r"how do you feel about (?:this|it)|was meint ihr|was meinen sie|was denken sie|"
+            r"qu'en pensez-vous|et vous,? qu'en pensez-vous|¿?qué opinas|¿?y tú qué opinas|¿?qué te parece|"
+            r"cosa ne pensate|cosa ne pensi|o que você acha|e você,? o que acha|wat vind jij|wat vindt u|"
+            r"你怎么看|你怎麼看|どう思いますか)\s*[?？!.…]*",
+        ),
+        zone="any", strength="weak", max_words=10,
+        examples=("What do you think?", "Thoughts?", "Qu'en pensez-vous ?", "So, what do you think?"),
+        counterexamples=("What do you think about when you think of Meta?",
+                         "“What do you think?” she asked the panel, before answering herself."),
+    ),
+    Rule(
+        "comment-call", "comments",
+        "Calls to comment that name the comment section: 'Let us know in the comments below', "
+        "'Want to join the conversation?', 'Share your thoughts in the comments'.",
+        (
+            r"(?:want|like|care) to (?:join|start) the (?:conversation|discussion|debate)\s*[?!.]*",
+            r".{0,80}\b(?:in|into|to) the comments?(?: section)?(?: below| down below)?\s*[.!?…]*",
+            r"(?:let us know|tell us|share your thoughts|sound off|weigh in|have your say|join the debate)"
+            r"(?: (?:below|here|now|what you think))?.{0,60}[.!?…]*",
+            r"(?:sign|log) in (?:or (?:register|sign up) )?to (?:comment|reply|join the conversation|post)"
+            r".{0,40}",
+            r"you must be (?:logged|signed) in to (?:post a )?(?:comment|reply).{0,40}",
+        ),
+        max_words=25,
+        examples=("Want to join the conversation?", "Let us know in the comments below!",
+                  "Share your thoughts in the comments.", "Sign in to comment",
+                  "Tell us what you think"),
+        counterexamples=("He wanted to join the conversation about AI safety before the vote, he said.",
+                         "The comments section of the video filled with questions about the model."),
+    ),
+    Rule(
+        "comment-form", "comments",
+        "The comment form's fixed text: 'Your email address will not be published', 'Required fields "
+        "are marked *', 'Cancel reply', 'Notify me of follow-up comments', 'Post comment'.",
+        (
+            r"your email address will not be published\.?(?: required fields are marked \*?)?.{0,20}",
+            r"required fields are marked\s*\*?\.?",
+            r"save my name,? email,? and website in this browser for the next time i comment\.?",
+            r"notify me of (?:new|follow-up|followup) (?:comments|posts|replies).{0,40}",
+            r"(?:cancel reply|post comment|submit comment|post reply|add comment)" + _E,
+            r"(?:name|email|e-mail|website|comment)\s*\*" + _E,
+            r"\d+ (?:thoughts|responses|replies|comments) (?:on|to) .{1,160}",
+        ),
+        max_words=30,
+        examples=("Your email address will not be published. Required fields are marked *", "Cancel reply",
+                  "3 thoughts on “Meta’s new model”", "Email *"),
+        counterexamples=("Email remains the most common way readers reach the newsroom.",),
+    ),
+    Rule(
+        "comment-reply", "comments",
+        "Single-word comment controls: 'Reply', 'Like', 'Report', 'Share', counts of likes/replies; "
+        "weak (only next to other widgets, or in the head or tail).",
+        (r"(?:reply|replies|like|likes|report|flag|upvote|downvote|permalink|edit|delete|"
+         r"antworten|répondre|responder|rispondi)" + _N + _E,
+         r"\d[\d,.]*[km]? (?:likes?|replies|upvotes|points|shares|views|reads|retweets)" + _E),
+        strength="weak", max_words=4,
+        examples=("Reply", "12 likes", "Report"),
+        counterexamples=("Reply hazy, try again.",),
+    ),
+    # ---- hashtags and tags -------------------------------------------------------------------
+    Rule(
+        "hashtag-line", "tags",
+        "A line made only of hashtags ('#AI #FutureTech #Innovation'); one hashtag alone only in the "
+        "tail. A hashtag inside a title ('AI-RTZ #1052') is not a hashtag line.",
+        (r"(?:#[\p{L}\p{N}_]*\p{L}[\p{L}\p{N}_]*[\s,;·|/]*){2,}",),
+        max_words=60,
+        examples=("#AI #FutureTech #Innovation", "#Meta, #AI, #MuseSpark"),
+        counterexamples=("AI: Meta's closed Muse Spark enters the arena. AI-RTZ #1052",
+                         "# Heading in Markdown", "We ranked #1 and #2 in the survey."),
+    ),
+    Rule(
+        "hashtag-single", "tags", "A single hashtag on its own line after the last paragraph.",
+        (r"#[\p{L}\p{N}_]*\p{L}[\p{L}\p{N}_]*",),
+        zone="tail", max_words=2,
+        examples=("#AI",), counterexamples=("#1052",),
+    ),
+    Rule(
+        "tag-label", "tags",
+        "Labelled tag and category lists: 'Tags: AI, Meta', 'Filed under: Tech', 'Posted in News', "
+        "'Schlagworte: ...', 'Étiquettes : ...'.",
+        (r"(?:tags?|tagged(?: with| as)?|topics?|categories|category|filed under|posted in|labels?|"
+         r"keywords|related topics|more about|schlagworte|schlagwörter|themen|stichworte|étiquettes|"
+         r"mots-clés|mots clés|catégories?|rubriques?|etiquetas|temas|categorías|argomenti|categorie|"
+         r"parole chiave|marcadores|etiketten|onderwerpen|标签|標籤|分类|タグ|カテゴリー|теги|метки|태그)"
+         r"\s*[:：]\s*.{0,300}",
+         r"(?:posted|filed) in .{1,120}"),
+        max_words=40,
+        examples=("Tags: AI, Meta, Muse Spark", "Filed under: Technology", "Schlagworte: KI, Meta"),
+        counterexamples=("Topics: the board will discuss three of them at the next meeting, it said today.",),
+    ),
+    Rule(
+        "tag-list", "tags",
+        "A bare list of short category names separated by commas, pipes or bullets, after the last "
+        "paragraph or before the first ('Artificial Intelligence, Cloud, Cybersecurity').",
+        (r"[^\s,.!?;:|·•/][^,.!?;:|·•/]{0,40}(?:\s*[,|·•/]\s*[^\s,.!?;:|·•/][^,.!?;:|·•/]{0,40}){1,15}",),
+        zone="edge", max_words=24,
+        examples=("Artificial Intelligence, Cloud, Cybersecurity", "News | Tech | AI"),
+        counterexamples=("The model is fast, cheap, and good enough.",),
+    ),
+    # ---- related-article links -----------------------------------------------------------------
+    Rule(
+        "related-header", "related",
+        "Headers of related-article, most-popular and recommendation lists ('Related articles', "
+        "'You may also like', 'Most popular', 'Lesen Sie auch', 'À lire aussi', '延伸閱讀'); the short "
+        "lines they head are removed with them.",
+        (r"(?:related|related (?:articles?|stories|posts|content|coverage|news|reading|topics|links|videos|"
+         r"reads)|more (?:stories|articles|news|coverage|on this(?: story| topic)?|like this|to read|"
+         r"from \S.{0,40}|in \S.{0,30})|you (?:may|might) (?:also )?(?:like|enjoy|be interested in)|"
+         r"recommended(?: for you| reading| articles| stories| videos)?|read (?:more|next|also|this next)|"
+         r"also read|see also|further reading|what to read next|don't miss|must reads?|editor'?s'? picks?|"
+         r"top stories|trending(?: now| stories| articles| topics)?|most (?:popular|read|viewed|shared|"
+         r"commented|emailed)|popular (?:posts|stories|articles|now|on \S.{0,30})|latest (?:news|stories|"
+         r"articles|posts|videos)|in case you missed it|icymi|around the web|from the web|"
+         r"(?:sponsored|promoted|partner) (?:stories|links|content)|lesen sie auch|mehr zum thema|"
+         r"das könnte sie auch interessieren|weitere artikel|meistgelesen|am meisten gelesen|à lire aussi|"
+         r"a lire aussi|lire aussi|voir aussi|sur le même sujet|les plus lus|à lire également|"
+         r"te puede interesar|lee también|leer más|noticias relacionadas|lo más leído|leggi anche|"
+         r"potrebbe interessarti|articoli correlati|i più letti|veja também|leia também|leia mais|"
+         r"mais lidas|notícias relacionadas|lees ook|meer over|gerelateerde artikelen|延伸阅读|延伸閱讀|"
+         r"相关文章|相關文章|相关阅读|相關閱讀|推荐阅读|推薦閱讀|相關報導|相关报道|関連記事|読まれている記事|"
+         r"читайте также|по теме|관련기사|관련 기사)" + _E,),
+        opens_list=True,
+        examples=("Related Articles", "You may also like", "Most Popular", "READ MORE", "Lesen Sie auch",
+                  "À lire aussi", "延伸閱讀", "More from Reuters"),
+        counterexamples=("Related companies also rose on the news.", "Read more about the model below, he wrote."),
+    ),
+    Rule(
+        "related-link", "related",
+        "A labelled link to another article: 'Related: ...', 'READ MORE: ...', 'See also: ...', "
+        "'Lesen Sie auch: ...', 'Lire aussi : ...'.",
+        (r"(?:related|related (?:article|story|post|coverage)|read more|read also|also read|read next|"
+         r"see also|more|recommended|editor's pick|don't miss|must read|watch|watch now|listen|"
+         r"lesen sie auch|mehr zum thema|lire aussi|à lire aussi|voir aussi|lee también|leer más|"
+         r"leggi anche|leia também|veja também|lees ook|延伸阅读|延伸閱讀|相关|相關|関連)\s*[:：»›>|]\s*\S.{0,250}",),
+        max_words=30,
+        examples=("Related: Meta unveils Muse Spark", "READ MORE: The AI race heats up",
+                  "Lire aussi : Meta dévoile son modèle"),
+        counterexamples=("More: the company plans to spend $135 billion on AI this year and next, "
+                         "according to its filings with regulators and statements by executives.",),
+    ),
+    Rule(
+        "related-parenthetical", "related",
+        "A whole line in brackets that links elsewhere under a label: '(Background: ...)', "
+        "'(Additional context: ...)', '(Related: ...)', '(延伸閱讀：...)'.",
+        (r"[(\[（【]\s*(?:background|background reading|additional context|more context|context|related|"
+         r"related reading|related article|related story|read more|read also|also read|see also|"
+         r"further reading|previously|recommended|recommended reading|more on this|extended reading|"
+         r"延伸阅读|延伸閱讀|背景|背景补充|背景補充|相关报道|相關報導|推荐阅读|推薦閱讀|"
+         r"lesen sie auch|hintergrund|lire aussi|voir aussi|lee también|leggi anche|leia também)"
+         r"\s*[:：]\s*[^)\]）】]{1,500}[)\]）】]",),
+        max_words=80,
+        examples=("(Background: IG launched a paid subscription! Meta has started testing subscriber accounts)",
+                  "(Related: Meta smart glasses face a lawsuit)", "（延伸閱讀：Meta 推出新模型）"),
+        counterexamples=("(NOTE: The discussions here are for information purposes only.)",
+                         "(Reuters) - Meta on Wednesday released a new model."),
+    ),
+    Rule(
+        "continue-reading", "related",
+        "'Read more'-style links that lead away from the text: 'Continue reading', 'Read the full "
+        "story', 'Click here to read more', 'Weiterlesen', 'Lire la suite'.",
+        (r"(?:continue reading|keep reading|read the (?:full|whole|rest of the|original) "
+         r"(?:story|article|post|report|piece)(?: here| at \S.{0,40}| on \S.{0,40})?|read (?:full|the full) "
+         r"(?:story|article)|click here to read(?: more| the full (?:story|article))?|read more here|"
+         r"view (?:the )?original (?:article|post)|weiterlesen|mehr lesen|lire la suite|leer más|"
+         r"sigue leyendo|continua a leggere|leggi tutto|continue lendo|lees verder|阅读全文|閱讀全文|"
+         r"続きを読む|читать далее)" + _E,),
+        examples=("Continue reading", "Read the full story here", "Weiterlesen »", "Lire la suite"),
+        counterexamples=("Continue reading the report and you find a different story.",),
+    ),
+    Rule(
+        "list-after-header", "related",
+        "Structural: the short, unpunctuated lines right after a list header ('Related articles', "
+        "'Table of contents'): the headlines or entries it heads.",
+    ),
+    Rule(
+        "tail-links", "related",
+        "Structural: after the last prose paragraph, a run of short unpunctuated lines that look like "
+        "headlines (three or more, or two that are title-cased or printed twice) is a related-article "
+        "block. Shorter or plainer runs are kept and reported as suspects.",
+    ),
+    # ---- table of contents -----------------------------------------------------------------------
+    Rule(
+        "toc-header", "toc",
+        "Table-of-contents widgets: 'Table of contents', 'In this article', 'Jump to', "
+        "'Inhaltsverzeichnis', 'Sommaire', 'Índice', '目錄'; the entries that follow go with it.",
+        (r"(?:table of contents|contents|toc|in this (?:article|story|post|guide|piece)|on this page|"
+         r"jump to(?: section)?|article contents|quick links|inhaltsverzeichnis|inhalt|sommaire|"
+         r"table des matières|índice|contenido|índice de contenidos|tabla de contenidos|indice|sommario|"
+         r"conteúdo|inhoudsopgave|目录|目錄|文章目录|目次|содержание|оглавление|목차)" + _E
+         + r"(?:\s*(?:toggle|show|hide|\[(?:show|hide)\]))?",),
+        opens_list=True, max_words=8,
+        examples=("Table of contents", "Table of Contents [hide]", "In this article:", "Inhaltsverzeichnis", "目錄"),
+        counterexamples=("The contents of the filing were not made public.",),
+    ),
+    Rule(
+        "toc-toggle", "toc",
+        "The toggle button of a collapsible widget: 'Toggle', '[hide]', 'Show/Hide', 'Expand all'; "
+        "weak (only next to another widget, or in the head or tail).",
+        (r"[\[(]?(?:toggle|show|hide|show/hide|hide/show|show more|show less|expand|collapse|expand all|"
+         r"collapse all|toggle (?:table of contents|navigation|menu)|open|close|ausklappen|einklappen|"
+         r"afficher|masquer|mostrar|ocultar|mostra|nascondi|展开|收起)[\])]?" + _E,),
+        strength="weak", max_words=4,
+        examples=("Toggle", "[hide]", "Show/Hide"), counterexamples=("Toggle the switch to enable it.",),
+    ),
+    # ---- share bars ----------------------------------------------------------------------------
+    Rule(
+        "share-bar", "share",
+        "Share and follow bars: lines made only of share verbs and network names ('Share this "
+        "article', 'Share on Facebook', 'Facebook Twitter LinkedIn Email', 'Teilen', 'Partager').",
+        (r"(?:(?:share|share this|share this (?:article|story|post|page|video)|share on|share via|share to|"
+         r"share with|tweet|tweet this|pin it|pin|email|e-mail|mail|print|copy link|copy url|copy|"
+         r"link copied|copied|facebook|twitter|x|linkedin|whatsapp|telegram|reddit|pinterest|tumblr|"
+         r"flipboard|messenger|threads|bluesky|mastodon|xing|vk|weibo|wechat|line|pocket|sms|"
+         r"hacker news|google\+?|teilen|partager|compartir|condividi|compartilhar|delen|分享|シェア|"
+         r"поделиться|공유)[\s,|·•/:]*){2,16}",
+         r"(?:share|share this|share this (?:article|story|post|page|video|on|via)|teilen|artikel teilen|"
+         r"partager|partager cet article|compartir|condividi|compartilhar|delen|分享|分享到|シェア|"
+         r"поделиться|공유하기)" + _E,
+         r"click to (?:share|email|print|tweet|pin)\b.{0,80}",
+         r"\(?opens in (?:a )?new (?:window|tab)\)?",
+         r"follow (?:us|me|him|her|them|@\S+)(?: on| at)? (?:\S+ ?){1,6}" + _E),
+        max_words=20,
+        examples=("Share this article", "Facebook Twitter LinkedIn Email", "Share on X",
+                  "Click to share on Facebook (Opens in new window)", "Teilen", "Follow us on Twitter"),
+        counterexamples=("Share prices rose 4% on the news.", "Facebook and Twitter both declined to comment.",
+                         "Print sales fell for the tenth year in a row."),
+    ),
+    Rule(
+        "share-network", "share",
+        "A lone network name or 'Email' / 'Print' on its own line; weak (only beside other widgets or "
+        "in the head or tail).",
+        (r"(?:facebook|twitter|x|linkedin|whatsapp|telegram|reddit|pinterest|email|e-mail|print|"
+         r"instagram|youtube|tiktok|rss|flipboard|threads|bluesky|mastodon)" + _E,),
+        strength="weak", max_words=2,
+        examples=("Facebook", "Email"), counterexamples=("Facebook is testing a new feed.",),
+    ),
+    # ---- newsletter and subscription boxes -------------------------------------------------------
+    Rule(
+        "newsletter", "newsletter",
+        "Newsletter and subscription boxes: 'Sign up for our newsletter', 'Get the latest news "
+        "delivered to your inbox', 'Subscribe now', 'Thanks for signing up', 'By subscribing you "
+        "agree to our Privacy Policy', 'Newsletter abonnieren', 'Inscrivez-vous à notre newsletter'.",
+        (r"(?:sign up|signup|subscribe|join|get|receive|enter your email|never miss|stay (?:up to date|"
+         r"updated|informed|in the loop|ahead)|don't miss|want more)\b.{0,200}\b(?:newsletters?|inbox|"
+         r"email updates|mailing list|daily briefing|weekly briefing|digest|email alerts?)\b.{0,200}",
+         r"(?:the |our |free |daily |weekly |email )*(?:newsletter|newsletters)(?: sign-?up)?" + _E,
+         r"(?:subscribe|sign up|sign up now|subscribe now|subscribe today|subscribe for free|"
+         r"subscribe here|join now|join free|get the newsletter|start your free trial|already a subscriber\??"
+         r"(?: (?:sign|log) in)?|become a (?:member|subscriber)|support our journalism)" + _E,
+         r"thanks? (?:you )?for (?:signing up|subscribing|registering)\b.{0,160}",
+         r"you(?:'re| are) (?:now |all )?(?:subscribed|signed up|on the list)\b.{0,160}",
+         r"check your inbox\b.{0,160}",
+         r"by (?:signing up|subscribing|clicking|registering|entering your email)\b.{0,300}"
+         r"\b(?:terms|privacy|agree|consent)\b.{0,300}",
+         r"(?:enter your |your )?e-?mail(?: address)?\s*\*?" + _E,
+         r"(?:newsletter abonnieren|jetzt abonnieren|abonnieren|zum newsletter anmelden|s'abonner|"
+         r"abonnez-vous|inscrivez-vous\b.{0,100}newsletter.{0,60}|recevez notre newsletter.{0,100}|"
+         r"suscríbete\b.{0,100}|suscribirse|iscriviti\b.{0,100}|assine\b.{0,100}|inscreva-se\b.{0,100}|"
+         r"abonneer\b.{0,100}|订阅.{0,50}|訂閱.{0,50}|購読.{0,50}|подписаться.{0,50}|подпишитесь.{0,80})" + _E),
+        max_words=45,
+        examples=("Sign up for our newsletter", "Get the latest tech news delivered to your inbox every morning.",
+                  "Subscribe now", "Thanks for signing up!", "Newsletter", "Enter your email address",
+                  "By signing up, you agree to our Terms of Use and Privacy Policy.",
+                  "Inscrivez-vous à notre newsletter", "Newsletter abonnieren"),
+        counterexamples=("Subscribers get the newsletter in their inbox every Monday, the company said.",
+                         "Get ready: the company will email customers about the change next week.",
+                         "The newsletter business has boomed since 2020, with Substack leading the way."),
+    ),
+    # ---- ads ---------------------------------------------------------------------------------
+    Rule(
+        "ad-marker", "ads",
+        "Ad slots and sponsorship labels: 'Advertisement', 'Sponsored content', 'Story continues below "
+        "advertisement', 'Anzeige', 'Publicité', 'Publicidad'.",
+        (r"(?:advertisement|advertisements|advertising|ad|ads|sponsored|sponsored content|sponsored post|"
+         r"sponsored by \S.{0,60}|paid (?:content|post|partnership|promotion)|partner content|"
+         r"promoted(?: content| stories)?|presented by \S.{0,60}|in partnership with \S.{0,60}|"
+         r"(?:story|article) continues (?:below|after (?:this )?(?:ad|advertisement))(?: advertisement)?|"
+         r"continue reading (?:below|the main story)|scroll (?:down )?to continue(?: with content)?|"
+         r"skip (?:this )?ad|ad feedback|report (?:this )?ad|advertise with us|"
+         r"anzeige|werbung|publicité|publicidad|pubblicità|publicidade|advertentie|реклама|广告|廣告|広告|광고)"
+         + _E,),
+        max_words=14,
+        examples=("Advertisement", "ADVERTISEMENT", "Story continues below advertisement", "Anzeige",
+                  "Sponsored by Acme", "Scroll to continue with content"),
+        counterexamples=("Advertising revenue rose 20% in the quarter.",),
+    ),
+    # ---- photo credits --------------------------------------------------------------------------
+    Rule(
+        "photo-credit", "credits",
+        "Photo and image credits: 'Photo: Jane Doe/Getty Images', 'Image credit: Meta', '(Photo by "
+        "...)', 'Foto: dpa', 'Bild: ...', 'hide caption', 'Image 3 of 12'.",
+        (r"[(\[]?\s*(?:photo|photos|photograph|photography|image|images|picture|pictures|foto|fotos|"
+         r"bild|bilder|credit|credits|photo credit|image credit|image source|illustration|"
+         r"illustration by|photo illustration|crédit photo|crédits|créditos|fonte|foto di|credito)"
+         r"(?: by| courtesy of| via)?\s*[:：|/©-]?\s*\S.{0,150}"
+         r"(?<=[)\]]|\S)",
+         r"(?:toggle|hide|show) caption|enlarge this image|expand image|view (?:the )?(?:gallery|slideshow)"
+         r"|image \d+ (?:of|/) \d+|\d+ (?:of|/) \d+ (?:photos|images)|(?:open|view) (?:image|photo) in (?:a )?"
+         r"(?:new window|lightbox|full screen)",
+         r".{0,240}(?:\(|\[|\||/|:|\bby\b|©|\bcredit\b)\s*[^()\[\]]{0,60}\b(?:getty images|afp|reuters|"
+         r"ap photo|associated press|shutterstock|istock(?:photo)?|epa(?:-efe)?|dpa|alamy|unsplash|pexels|"
+         r"imago|picture alliance|keystone|anadolu(?: agency)?|xinhua|bloomberg|nurphoto|sopa images)"
+         r"\b[^()\[\]]{0,40}[)\]]?"),
+        max_words=16,
+        examples=("Photo: Jane Doe/Getty Images", "(Photo by Justin Sullivan/Getty Images)",
+                  "Image credit: Meta", "hide caption", "Foto: dpa", "Image 3 of 12",
+                  "Mark Zuckerberg in 2024. (AP Photo/Jeff Chiu)"),
+        counterexamples=("Pictures of the launch spread quickly on social media after the event.",
+                         "Image generation is one of the model's strongest features, according to Meta.",
+                         "(Reuters) - Meta on Wednesday released a new model, Muse Spark."),
+    ),
+    # ---- legal footers ----------------------------------------------------------------------------
+    Rule(
+        "copyright", "legal",
+        "Copyright and rights footers: '© 2026 Example Media. All rights reserved.', 'Copyright ...', "
+        "'This material may not be published, broadcast, rewritten or redistributed', in several languages.",
+        (r"(?:©|\(c\)|copyright|copyright ©|© copyright)\s*.{0,200}",
+         r".{0,200}\b(?:all rights reserved|alle rechte vorbehalten|tous droits réservés|"
+         r"todos los derechos reservados|tutti i diritti riservati|todos os direitos reservados|"
+         r"alle rechten voorbehouden)\b.{0,100}",
+         r".{0,40}(?:版权所有|版權所有|無断転載|著作権).{0,100}",
+         r".{0,80}\bmay not be (?:published|reproduced|broadcast|rewritten|redistributed|copied)\b.{0,200}"),
+        max_words=40,
+        examples=("© 2026 Example Media. All rights reserved.", "Copyright 2025 The Associated Press.",
+                  "This material may not be published, broadcast, rewritten or redistributed.",
+                  "Alle Rechte vorbehalten."),
+        counterexamples=("Copyright law is at the centre of the lawsuits against AI companies, which "
+                         "argue that training on published books is fair use under current law.",),
+    ),
+    Rule(
+        "disclaimer", "legal",
+        "Disclaimers and disclosures: 'This article is for informational purposes only', 'not "
+        "investment advice', 'The views expressed are those of the author', affiliate-link notices. "
+        "Long sentences that match are kept as suspects.",
+        (r".{0,200}\b(?:for (?:general )?information(?:al)? purposes only|not (?:intended|meant) (?:as|to be)"
+         r" (?:investment|financial|legal|tax|medical) advice|does not constitute (?:investment|financial|"
+         r"legal) advice|should not be (?:construed|considered|taken) as .{0,40}advice|"
+         r"(?:views|opinions) expressed (?:here|herein|in this (?:article|post|piece))? ?are (?:those of|solely)|"
+         r"we may (?:earn|receive) (?:a |an affiliate )?commission|contains? affiliate links?|affiliate links? "
+         r"(?:in|on) this|as an amazon associate)\b.{0,300}",
+         r"(?:disclaimer|disclosure|affiliate disclosure)" + _E),
+        max_words=20,
+        examples=("This article is for informational purposes only.",
+                  "Disclosure: we may earn a commission when you buy through links on our site.",
+                  "Disclaimer"),
+        counterexamples=("The model is free to use, though Meta may impose rate limits.",),
+    ),
+    Rule(
+        "cookie-notice", "legal",
+        "Cookie and consent banners: 'We use cookies to improve your experience', 'Accept all "
+        "cookies', 'Manage preferences', 'Wir verwenden Cookies', 'Ce site utilise des cookies'.",
+        (r".{0,120}\b(?:we use cookies|this (?:web)?site uses cookies|uses cookies to|by continuing to (?:use|"
+         r"browse)|wir verwenden cookies|diese website verwendet cookies|ce site utilise des cookies|"
+         r"nous utilisons des cookies|utilizamos cookies|este sitio (?:web )?utiliza cookies|"
+         r"questo sito utilizza (?:i )?cookie|usamos cookies)\b.{0,300}",
+         r"(?:accept|reject|decline|allow|deny) (?:all )?(?:cookies|tracking)?" + _E,
+         r"(?:cookie|privacy) (?:settings|policy|preferences|notice|consent)" + _E,
+         r"manage (?:cookie )?(?:preferences|settings|consent)" + _E,
+         r"(?:alle )?(?:cookies )?akzeptieren|tout accepter|aceptar (?:todas )?(?:las )?cookies"),
+        max_words=60,
+        examples=("We use cookies to improve your experience on our site.", "Accept all cookies",
+                  "Cookie Policy", "Wir verwenden Cookies, um unsere Website zu verbessern."),
+        counterexamples=("Regulators want sites to stop tracking users without asking first.",),
+    ),
+    # ---- bylines, dates, reading time ------------------------------------------------------------
+    Rule(
+        "byline", "byline",
+        "Author lines before the first or after the last paragraph: 'By Jane Doe', 'By Jane Doe and "
+        "John Roe | Reuters', 'Written by ...', 'Von ...', 'Par ...', 'Por ...'. Case-sensitive on "
+        "the name, so 'By 2030, ...' is not a byline.",
+        (r"(?i:by|written by|posted by|published by|words by|story by|reporting by|text by|von|par|por|"
+         r"door|автор)\s+\p{Lu}[\p{L}'.-]*(?:\s+(?:\p{Lu}[\p{L}'.-]*|van|von|de|der|da|di|la|le|del|bin|al))"
+         r"{0,4}(?:\s*(?:,|(?i:and|&|und|et|y|e))\s*\p{Lu}[\p{L}'.-]*(?:\s+\p{Lu}[\p{L}'.-]*){0,3})*"
+         r"(?:\s*[,|·•-]\s*.{0,80})?",
+         r"(?i:reporting by|editing by|additional reporting by|writing by)\s+.{1,200}"),
+        zone="edge", case_sensitive=True, max_words=24,
+        examples=("By Jane Doe", "By Jane Doe and John Roe | Reuters", "Von Max Mustermann",
+                  "Reporting by Katie Paul; Editing by Jamie Freed"),
+        counterexamples=("By 2030, the company expects to double its capacity.",
+                         "by the time the model shipped, rivals had moved on"),
+    ),
+    Rule(
+        "dateline", "byline",
+        "Publication and update stamps before the first or after the last paragraph: 'Published: "
+        "April 8, 2026', 'Updated 3 hours ago', 'April 8, 2026 at 10:00 am', 'Veröffentlicht am ...'.",
+        (r"(?:published|updated|posted|last updated|last modified|first published|modified|"
+         r"veröffentlicht|aktualisiert|publié|mis à jour|publicado|actualizado|pubblicato|aggiornato|"
+         r"gepubliceerd|bijgewerkt)(?: on| at| am| le| el| il)?\s*[:：]?\s*\S.{0,60}",
+         r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)"
+         r"[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}(?:,?\s+(?:at\s+)?\d{1,2}:\d{2}\s*(?:am|pm|a\.m\.|p\.m\.)?"
+         r"(?:\s+[a-z]{2,5})?)?",
+         r"\d{1,2}(?:st|nd|rd|th)?\.?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|januar|"
+         r"februar|märz|mai|juni|juli|oktober|dezember|janvier|février|mars|avril|juin|juillet|août|"
+         r"septembre|octobre|novembre|décembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|"
+         r"septiembre|octubre|noviembre|diciembre)[a-zé]*\.?,?\s+\d{4}(?:,?\s+\d{1,2}[:.]\d{2}(?:\s*uhr)?)?",
+         r"\d{4}-\d{2}-\d{2}(?:[ t]\d{2}:\d{2}(?::\d{2})?)?",
+         r"\d+ (?:minutes?|mins?|hours?|hrs?|days?) ago"),
+        zone="edge", max_words=14,
+        examples=("Published: April 8, 2026", "Updated 3 hours ago", "April 8, 2026 at 10:00 am",
+                  "8. April 2026", "2026-04-08"),
+        counterexamples=("Updated models will follow in the summer, Wang said.",),
+    ),
+    Rule(
+        "reading-time", "byline",
+        "Reading-time and audio widgets: '5 min read', 'Reading time: 4 minutes', 'Listen to this "
+        "article', 'Lesezeit: 3 Minuten'.",
+        (r"\d+\s*(?:-\s*)?(?:min|mins|minute|minutes)\.?\s*(?:read|reading|lesezeit|de lecture|de lectura)" + _E,
+         r"(?:reading time|read time|lesezeit|temps de lecture|tiempo de lectura|tempo di lettura)\s*[:：]?\s*"
+         r"(?:about |approx\.? |ca\.? )?\d+\s*\S{0,12}" + _E,
+         r"(?:listen to (?:this|the) (?:article|story|podcast|episode)|listen now|play audio|audio version|"
+         r"artikel anhören|écouter (?:cet )?article|escuchar (?:este )?artículo)(?:\s*\d{1,2}:\d{2})?" + _E),
+        examples=("5 min read", "Reading time: 4 minutes", "Listen to this article 3:21"),
+        counterexamples=("The read took 5 minutes longer than expected, engineers said.",),
+    ),
+    # ---- page chrome -----------------------------------------------------------------------------
+    Rule(
+        "page-chrome", "navigation",
+        "Navigation and page-furniture lines: 'Skip to content', 'Back to top', 'Print this article', "
+        "'Please enable JavaScript', 'Your browser does not support the video tag', 'Loading...'.",
+        (r"(?:skip to (?:main )?(?:content|navigation|footer)|back to top|go to top|scroll to top|"
+         r"return to top|print this (?:article|page|story)|please enable javascript.{0,120}|"
+         r"(?:this|your) browser does not support .{0,80}|javascript is (?:disabled|required).{0,120}|"
+         r"loading|loading\.\.\.|please wait|(?:click|tap) (?:here|to (?:expand|enlarge|view|play|load))|"
+         r"view (?:in|on) (?:browser|app)|download (?:the )?app|open in app|zurück nach oben|"
+         r"retour en haut|volver arriba|torna su)" + _E,),
+        max_words=24,
+        examples=("Skip to content", "Back to top", "Loading...", "Your browser does not support the video tag."),
+        counterexamples=("Loading the model takes about ten seconds on a laptop, the team said.",),
+    ),
+    Rule(
+        "nav-link", "navigation",
+        "Lone menu items: 'Home', 'Menu', 'Search', 'Log in', 'Sign in', 'Register', 'Contact us', "
+        "'About us', 'Privacy Policy', 'Terms of Service'; weak (head, tail, or beside other widgets).",
+        (r"(?:home|menu|search|log ?in|log ?out|sign ?in|sign ?out|sign up|register|my account|account|"
+         r"contact|contact us|about|about us|privacy|privacy policy|terms|terms of (?:use|service)|"
+         r"terms and conditions|accessibility|sitemap|careers|help|faq|rss|subscribe|newsletters|"
+         r"startseite|suche|anmelden|accueil|recherche|connexion|inicio|buscar|iniciar sesión|cerca|accedi)"
+         + _E,),
+        strength="weak", max_words=4,
+        examples=("Home", "Privacy Policy", "Sign In"), counterexamples=("Home prices fell again.",),
+    ),
+    # ---- stray fragments -------------------------------------------------------------------------
+    Rule(
+        "stray-fragment", "stray",
+        "Leftovers of icons and buttons: a lone function word ('in', 'by', 'and'), bullet, arrow or "
+        "pipe on its own line; weak (head, tail, or beside other widgets). Markdown rules ('---', "
+        "'***') are structure, not strays.",
+        (r"(?:in|by|and|or|the|a|an|of|on|at|to|for|with|from|via|und|oder|der|die|das|von|et|ou|le|la|"
+         r"les|de|du|des|y|o|el|los|las|e|il|di|da|en|og|och)",
+         r"[|•·►▶▸»›>→←↑↓✓✔✕✖×+&/\\…]{1,3}|\.{2,3}"),
+        strength="weak", max_words=1,
+        examples=("in", "•", "|", "»"), counterexamples=("---", "***", "In"),
+    ),
+    # ---- titles ---------------------------------------------------------------------------------
+    Rule(
+        "repeated-title", "title",
+        "Structural: the document's title (its first short line before the first paragraph) printed "
+        "again, at the top or bottom, once folded (quotes, dashes, case and spacing ignored). The "
+        "first copy stays.",
+    ),
+)
+
+_BULLET = regex.compile(r"^(?:[-*•·▪►▸»›]\s*)+(?=\S)")
+_TERMINAL = regex.compile(r"[.!?…。！？:;]$")
+_CLOSERS = "\"'”’)]}»›*_ "
+_UPPER_WORD = regex.compile(r"^[\p{Lu}\p{N}]")
+_CASED_WORD = regex.compile(r"\p{L}[\p{L}'’.-]*|\p{N}+")
+
+
+def rule_names() -> list[str]:
+    return [r.name for r in CATALOGUE]
+
+
+def custom_to_rule(custom: CustomRule) -> Rule:
+    """A configured rule, checked now so a bad pattern fails before any document is read."""
+    rule = Rule(custom.name, custom.category, custom.description, (custom.pattern,), zone=custom.zone,
+                max_words=custom.max_words)
+    rule.compiled  # noqa: B018 - compile (and validate) eagerly
+    return rule
+
+
+def active_rules(config: Config) -> tuple[Rule, ...]:
+    """The catalogue with the configuration's enables, disables and custom rules applied."""
+    known = set(rule_names())
+    customs = tuple(custom_to_rule(c) for c in config.rules.custom)
+    clash = [c.name for c in customs if c.name in known]
+    if clash:
+        raise ConfigError(f"rules.custom: rule name '{clash[0]}' is already in the catalogue; rename it")
+    known |= {c.name for c in customs}
+    for name in (*config.rules.disable, *config.rules.enable):
+        if name not in known:
+            raise ConfigError(f"unknown rule '{name}'; `dedup rules` lists the rule names")
+    chosen = []
+    for rule in (*CATALOGUE, *customs):
+        on = (rule.enabled or rule.name in config.rules.enable) and rule.name not in config.rules.disable
+        if on:
+            chosen.append(rule)
+    return tuple(chosen)
+
+
+def matching_text(text: str) -> str:
+    """What patterns see: the folded passage without list bullets."""
+    return _BULLET.sub("", soft_fold(text))
+
+
+def ends_sentence(text: str) -> bool:
+    return bool(_TERMINAL.search(text.rstrip(_CLOSERS)))
+
+
+def is_prose(text: str, words: int) -> bool:
+    """A body paragraph: a sentence of some length, or anything long."""
+    return words >= 20 or (words >= 8 and ends_sentence(text))
+
+
+def _headline_like(text: str) -> bool:
+    words = _CASED_WORD.findall(text)
+    if len(words) < 3:
+        return False
+    cased = [w for w in words if w[:1].lower() != w[:1].upper() or w[:1].isdigit()]
+    if not cased:  # scripts without case (CJK): length is the only cue
+        return len(text) >= 6
+    upper = sum(1 for w in cased if _UPPER_WORD.match(w))
+    return upper / len(cased) >= 0.6
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A passage the rules remove, and why."""
+
+    index: int
+    rule: str
+    reason: str
+    strong: bool
+
+
+def _zone_ok(zone: Zone, where: str) -> bool:
+    return zone == "any" or (zone == "edge" and where in ("head", "tail")) or zone == where
+
+
+def _code_fenced(passages: Sequence[Passage]) -> set[int]:
+    inside = False
+    fenced: set[int] = set()
+    for p in passages:
+        stripped = p.text.lstrip()
+        if stripped.startswith(("```", "~~~")):
+            fenced.add(p.index)
+            inside = not inside
+        elif inside:
+            fenced.add(p.index)
+    return fenced
+
+
+def find_boilerplate(passages: Sequence[Passage], rules: Sequence[Rule],
+                     max_removed_fraction: float = 0.8) -> tuple[list[Decision], list[Suspect]]:
+    """Decide which passages of one document are boilerplate.
+
+    Returns the decisions (one per removed passage) and the suspects (kept, but reported).
+    """
+    n = len(passages)
+    if n == 0:
+        return [], []
+    doc = passages[0].doc
+    texts = [matching_text(p.text) for p in passages]
+    prose = [is_prose(texts[i], p.words) for i, p in enumerate(passages)]
+    prose_idx = [i for i in range(n) if prose[i]]
+    first = prose_idx[0] if prose_idx else None
+    last = prose_idx[-1] if prose_idx else None
+
+    def where(i: int) -> str:
+        if first is None or last is None:
+            return "body"
+        if i < first:
+            return "head"
+        if i > last:
+            return "tail"
+        return "body"
+
+    protected = _code_fenced(passages)
+    by_name = {r.name: r for r in rules}
+    decisions: dict[int, Decision] = {}
+    weak: dict[int, Decision] = {}
+    suspects: list[Suspect] = []
+
+    def suspect(i: int, rule: str, reason: str) -> None:
+        suspects.append(Suspect(doc, passages[i].line, rule, passages[i].text, reason))
+
+    for i, p in enumerate(passages):
+        if i in protected:
+            continue
+        for rule in rules:
+            if rule.structural or not _zone_ok(rule.zone, where(i)):
+                continue
+            if rule.name == "stray-fragment" and texts[i] != texts[i].lower():
+                continue  # "In" or "By" capitalised may be a heading; strays are lower case
+            if not rule.matches(texts[i]):
+                continue
+            if p.words > rule.max_words:
+                suspect(i, rule.name, f"matches {rule.name} but has {p.words} words (> {rule.max_words}); kept")
+                break
+            decision = Decision(i, rule.name, f"matches {rule.name} ({rule.category})", rule.strength == "strong")
+            (decisions if rule.strength == "strong" else weak)[i] = decision
+            break
+
+    # Lists headed by a header such as "Related articles" or "Table of contents".
+    if "list-after-header" in by_name:
+        last_seen: dict[str, int] = {}
+        for i in range(n):
+            last_seen[passages[i].key] = i
+        for i in sorted(decisions):
+            rule = by_name.get(decisions[i].rule)
+            if rule is None or not rule.opens_list:
+                continue
+            j, taken = i + 1, 0
+            while j < n and taken < 15:
+                if j in decisions or j in weak:
+                    j += 1
+                    continue
+                p = passages[j]
+                repeats_later = last_seen[p.key] > j
+                if j in protected or prose[j] or p.words > 15 or (ends_sentence(texts[j]) and not repeats_later):
+                    break
+                decisions[j] = Decision(j, "list-after-header", f"listed under '{passages[i].text.strip()}'", True)
+                taken += 1
+                j += 1
+
+    # The title printed again.
+    if "repeated-title" in by_name and first is not None:
+        title = next((i for i in range(first) if i not in decisions and i not in weak and i not in protected
+                      and passages[i].words <= 30), None)
+        if title is not None:
+            title_key = regex.sub(r"[\W_]+", "", passages[title].key)
+            for j in range(title + 1, n):
+                if j in protected or j in decisions:
+                    continue
+                if title_key and regex.sub(r"[\W_]+", "", passages[j].key) == title_key:
+                    decisions[j] = Decision(j, "repeated-title", f"repeats the title on line {passages[title].line}",
+                                            True)
+                    weak.pop(j, None)
+
+    # Weak evidence counts in the head or tail, or beside a removed passage (to a fixpoint).
+    changed = True
+    while changed:
+        changed = False
+        for i in sorted(weak):
+            if where(i) in ("head", "tail") or (i - 1) in decisions or (i + 1) in decisions:
+                decisions[i] = weak.pop(i)
+                changed = True
+
+    # A run of headline-like lines after the last paragraph.
+    if "tail-links" in by_name and last is not None:
+        tail = [i for i in range(last + 1, n) if i not in decisions and i not in protected]
+        candidates = [i for i in tail if passages[i].words <= 15 and not ends_sentence(texts[i])]
+        bullets = [i for i in candidates if _BULLET.match(soft_fold(passages[i].text))]
+        keys = [passages[i].key for i in candidates]
+        repeated = len(set(keys)) < len(keys)
+        headlines = sum(1 for i in candidates if _headline_like(texts[i]))
+        convincing = len(candidates) >= 3 or (len(candidates) == 2 and (headlines == 2 or repeated))
+        if candidates and convincing and not (bullets and len(bullets) == len(candidates) and not repeated):
+            for i in candidates:
+                decisions[i] = Decision(i, "tail-links", "short unpunctuated line after the last paragraph", True)
+        else:
+            for i in candidates:
+                suspect(i, "tail-links", "short line after the last paragraph; not enough evidence to remove")
+
+    # Rules may not take most of a document.
+    total = sum(p.end - p.start for p in passages) or 1
+
+    def removed_chars(ds: dict[int, Decision]) -> int:
+        return sum(passages[i].end - passages[i].start for i in ds)
+
+    if removed_chars(decisions) / total > max_removed_fraction:
+        patterned = {i: d for i, d in decisions.items()
+                     if d.rule in by_name and not by_name[d.rule].structural and d.strong}
+        if removed_chars(patterned) / total > max_removed_fraction:
+            patterned = {}
+        for i in sorted(set(decisions) - set(patterned)):
+            suspect(i, decisions[i].rule, f"kept: rules would remove over {max_removed_fraction:.0%} of the document")
+        decisions = patterned
+
+    suspects.sort(key=lambda s: (s.line, s.rule))
+    return [decisions[i] for i in sorted(decisions)], suspects
