@@ -11,7 +11,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .config import Config  # noqa: E402
-from .pipeline import clean, restore, write  # noqa: E402
+from .config import Config
+from .pipeline import clean, restore, write
 
 __all__ = ["Config", "__version__", "clean", "restore", "write"]

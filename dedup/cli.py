@@ -159,7 +159,8 @@ def rules() -> None:
     from .rules import CATALOGUE
 
     for rule in CATALOGUE:
-        flags = [rule.category, rule.zone if rule.zone != "any" else "", rule.strength if rule.strength == "weak" else "",
+        flags = [rule.category, rule.zone if rule.zone != "any" else "",
+                 rule.strength if rule.strength == "weak" else "",
                  "structural" if rule.structural else "", "" if rule.enabled else "off by default"]
         click.echo(f"{rule.name:24} [{', '.join(f for f in flags if f)}] {rule.description}")
     for name, description in REPAIR_RULES.items():

@@ -184,9 +184,8 @@ def _apply_section(origin: str, prefix: str, obj: Any, table: Mapping[str, objec
 
 def from_mapping(table: Mapping[str, object], origin: str, base: Config | None = None) -> Config:
     """Build a Config from a ``[tool.dedup]``-shaped mapping, overriding only the keys it sets."""
-    config = base or Config()
-    top = {k: v for k, v in table.items() if k not in ("rules", "neardup")}
-    config = _apply_section(origin, "", config, top)
+    config: Config = _apply_section(origin, "", base or Config(),
+                                    {k: v for k, v in table.items() if k not in ("rules", "neardup")})
     for section in ("rules", "neardup"):
         if section in table:
             sub = table[section]

@@ -173,7 +173,7 @@ def find_duplicates(documents: Sequence[Sequence[Passage]], config: NeardupConfi
                    if (words[i] < config.char_below_words if channel == "char" else words[i] >= config.word_from_words)]
         sets = [char_shingles(keys[i], config.char_ngram) if channel == "char" else word_shingles(keys[i], config.ngram)
                 for i in members]
-        channel_sets[channel] = dict(zip(members, sets))
+        channel_sets[channel] = dict(zip(members, sets, strict=True))
         for a, b in _candidate_pairs(sets, config, bands, rows):
             if jaccard(sets[a], sets[b]) >= config.threshold:
                 uf.union(members[a], members[b])
@@ -202,12 +202,12 @@ def find_duplicates(documents: Sequence[Sequence[Passage]], config: NeardupConfi
     found_clusters: list[tuple[PassageRef, ...]] = []
     for root in sorted(clusters):
         key_ids = clusters[root]
-        members = sorted(((ref, k) for k in key_ids for ref in groups[keys[k]]), key=lambda rk: order(rk[0]))
-        if len(members) < 2:
+        members_refs = sorted(((ref, k) for k in key_ids for ref in groups[keys[k]]), key=lambda rk: order(rk[0]))
+        if len(members_refs) < 2:
             continue
         kept: list[tuple[PassageRef, int]] = []
         removed_any = False
-        for ref, k in members:
+        for ref, k in members_refs:
             best: tuple[float, PassageRef, str] | None = None
             for kref, kk in kept:
                 same_doc = kref[0] == ref[0]
@@ -222,6 +222,6 @@ def find_duplicates(documents: Sequence[Sequence[Passage]], config: NeardupConfi
                 duplicates.append(Duplicate(ref, best[1], round(best[0], 4), best[2]))
                 removed_any = True
         if removed_any:
-            found_clusters.append(tuple(ref for ref, _ in members))
+            found_clusters.append(tuple(ref for ref, _ in members_refs))
     duplicates.sort(key=lambda d: d.passage)
     return NeardupResult(tuple(duplicates), tuple(found_clusters), bands, rows)

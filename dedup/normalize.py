@@ -82,12 +82,12 @@ def _may_need_repair(line: str) -> bool:
 
 
 def _rule_for(steps: list[tuple[str, str]]) -> str:
-    for action, name in steps:
-        if action == "apply" and name in _STEP_RULES:
-            rule = _STEP_RULES[name]
-            if all(n in _STEP_RULES for a, n in steps if a == "apply"):
-                return rule
-    return "repair-mojibake"
+    """The rule that names a repair; re-decoding (mojibake) wins when several steps ran."""
+    rules = {_STEP_RULES.get(name, "repair-mojibake") if action == "apply" else "repair-mojibake"
+             for action, name in steps}
+    if not rules or "repair-mojibake" in rules:
+        return "repair-mojibake"
+    return sorted(rules)[0]
 
 
 def repair_line(line: str) -> tuple[str, str, str] | None:

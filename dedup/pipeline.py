@@ -21,8 +21,8 @@ from . import changes as changelog
 from . import corpus
 from .config import Config
 from .errors import InputError, InternalError
-from .model import Change, Document, DocResult, Passage, Result, Skipped, Suspect
-from .neardup import NeardupResult, find_duplicates, word_shingles, jaccard
+from .model import Change, DocResult, Document, Passage, Result, Skipped, Suspect
+from .neardup import NeardupResult, find_duplicates, jaccard, word_shingles
 from .normalize import propose_repairs
 from .passages import split
 from .rules import Decision, active_rules, find_boilerplate

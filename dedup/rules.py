@@ -42,7 +42,7 @@ Strength = Literal["strong", "weak"]
 #: How long one pattern may take on one passage before the rule is reported as too slow.
 MATCH_TIMEOUT = 1.0
 
-_E = r"[\s.:!?…>»›→|\-]*"  # what may trail a widget label: punctuation, arrows, pipes
+_E = r"[\s.:!?…>»›→|\-\"]*"  # what may trail a widget label: punctuation, arrows, pipes
 _N = r"(?:\s*[(\[]?\d[\d,.]*[kKmM]?[)\]]?)?"  # an optional count: "Comments (12)", "Comments 12"
 
 
@@ -129,9 +129,9 @@ CATALOGUE: tuple[Rule, ...] = (
     ),
     Rule(
         "comment-prompt", "comments",
-        "Invitations to comment or react that close an article: 'What do you think?', 'Want to join "
-        "the conversation?', 'Let us know in the comments'. Generic questions are weak evidence "
-        "(head/tail or next to other widgets only); those that name the comments are strong.",
+        "Generic questions that close an article and invite comments: 'What do you think?', "
+        "'Thoughts?', 'Qu'en pensez-vous ?'. Weak evidence: removed in the head or tail or next to "
+        "other widgets only, since the body may ask the same question rhetorically.",
         (
             r"(?:so,? )?(?:what do you think|what are your thoughts|what's your take|what is your opinion|"
             r"what's your opinion|what say you|thoughts|your thoughts|agree or disagree|do you agree|"
@@ -219,8 +219,8 @@ CATALOGUE: tuple[Rule, ...] = (
          r"keywords|related topics|more about|schlagworte|schlagwörter|themen|stichworte|étiquettes|"
          r"mots-clés|mots clés|catégories?|rubriques?|etiquetas|temas|categorías|argomenti|categorie|"
          r"parole chiave|marcadores|etiketten|onderwerpen|标签|標籤|分类|タグ|カテゴリー|теги|метки|태그)"
-         r"\s*[:：]\s*.{0,300}",
-         r"(?:posted|filed) in .{1,120}"),
+         r"\s*[:：]\s*[^.!?,;|·•/]{1,40}(?:[,;|·•/]\s*[^.!?,;|·•/]{1,40}){0,40}",
+         r"(?:posted|filed) in [^.!?]{1,120}"),
         max_words=40,
         examples=("Tags: AI, Meta, Muse Spark", "Filed under: Technology", "Schlagworte: KI, Meta"),
         counterexamples=("Topics: the board will discuss three of them at the next meeting, it said today.",),
@@ -266,7 +266,7 @@ CATALOGUE: tuple[Rule, ...] = (
         "A labelled link to another article: 'Related: ...', 'READ MORE: ...', 'See also: ...', "
         "'Lesen Sie auch: ...', 'Lire aussi : ...'.",
         (r"(?:related|related (?:article|story|post|coverage)|read more|read also|also read|read next|"
-         r"see also|more|recommended|editor's pick|don't miss|must read|watch|watch now|listen|"
+         r"see also|recommended|editor's pick|don't miss|must read|watch|watch now|listen|"
          r"lesen sie auch|mehr zum thema|lire aussi|à lire aussi|voir aussi|lee también|leer más|"
          r"leggi anche|leia também|veja também|lees ook|延伸阅读|延伸閱讀|相关|相關|関連)\s*[:：»›>|]\s*\S.{0,250}",),
         max_words=30,
@@ -429,8 +429,7 @@ CATALOGUE: tuple[Rule, ...] = (
         (r"[(\[]?\s*(?:photo|photos|photograph|photography|image|images|picture|pictures|foto|fotos|"
          r"bild|bilder|credit|credits|photo credit|image credit|image source|illustration|"
          r"illustration by|photo illustration|crédit photo|crédits|créditos|fonte|foto di|credito)"
-         r"(?: by| courtesy of| via)?\s*[:：|/©-]?\s*\S.{0,150}"
-         r"(?<=[)\]]|\S)",
+         r"(?:\s*[:：|/©]|\s+by\b|\s+courtesy of\b|\s+via\b|\s+-\s)\s*\S.{0,150}",
          r"(?:toggle|hide|show) caption|enlarge this image|expand image|view (?:the )?(?:gallery|slideshow)"
          r"|image \d+ (?:of|/) \d+|\d+ (?:of|/) \d+ (?:photos|images)|(?:open|view) (?:image|photo) in (?:a )?"
          r"(?:new window|lightbox|full screen)",
@@ -451,7 +450,8 @@ CATALOGUE: tuple[Rule, ...] = (
         "copyright", "legal",
         "Copyright and rights footers: '© 2026 Example Media. All rights reserved.', 'Copyright ...', "
         "'This material may not be published, broadcast, rewritten or redistributed', in several languages.",
-        (r"(?:©|\(c\)|copyright|copyright ©|© copyright)\s*.{0,200}",
+        (r"(?:©|\(c\))\s*.{0,200}",
+         r"copyright\s*(?:©|\(c\)|(?:©\s*)?\d{4}\b).{0,200}",
          r".{0,200}\b(?:all rights reserved|alle rechte vorbehalten|tous droits réservés|"
          r"todos los derechos reservados|tutti i diritti riservati|todos os direitos reservados|"
          r"alle rechten voorbehouden)\b.{0,100}",
@@ -522,7 +522,8 @@ CATALOGUE: tuple[Rule, ...] = (
         "April 8, 2026', 'Updated 3 hours ago', 'April 8, 2026 at 10:00 am', 'Veröffentlicht am ...'.",
         (r"(?:published|updated|posted|last updated|last modified|first published|modified|"
          r"veröffentlicht|aktualisiert|publié|mis à jour|publicado|actualizado|pubblicato|aggiornato|"
-         r"gepubliceerd|bijgewerkt)(?: on| at| am| le| el| il)?\s*[:：]?\s*\S.{0,60}",
+         r"gepubliceerd|bijgewerkt)(?: on| at| am| le| el| il)?\s*[:：]?\s*"
+         r"(?=.{0,40}(?:\d|\bago\b|yesterday|today|heute|gestern|hier|aujourd'hui|ayer|hoy|ieri|oggi))\S.{0,60}",
          r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)"
          r"[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}(?:,?\s+(?:at\s+)?\d{1,2}:\d{2}\s*(?:am|pm|a\.m\.|p\.m\.)?"
          r"(?:\s+[a-z]{2,5})?)?",
@@ -584,8 +585,8 @@ CATALOGUE: tuple[Rule, ...] = (
         "'***') are structure, not strays.",
         (r"(?:in|by|and|or|the|a|an|of|on|at|to|for|with|from|via|und|oder|der|die|das|von|et|ou|le|la|"
          r"les|de|du|des|y|o|el|los|las|e|il|di|da|en|og|och)",
-         r"[|•·►▶▸»›>→←↑↓✓✔✕✖×+&/\\…]{1,3}|\.{2,3}"),
-        strength="weak", max_words=1,
+         r"[|•·►▶▸»›>→←↑↓✓✔✕✖×+&/\\…\"]{1,3}|\.{2,3}"),
+        strength="weak", max_words=1, case_sensitive=True,
         examples=("in", "•", "|", "»"), counterexamples=("---", "***", "In"),
     ),
     # ---- titles ---------------------------------------------------------------------------------
@@ -637,7 +638,7 @@ def active_rules(config: Config) -> tuple[Rule, ...]:
 
 def matching_text(text: str) -> str:
     """What patterns see: the folded passage without list bullets."""
-    return _BULLET.sub("", soft_fold(text))
+    return str(_BULLET.sub("", soft_fold(text)))
 
 
 def ends_sentence(text: str) -> bool:
@@ -727,8 +728,6 @@ def find_boilerplate(passages: Sequence[Passage], rules: Sequence[Rule],
         for rule in rules:
             if rule.structural or not _zone_ok(rule.zone, where(i)):
                 continue
-            if rule.name == "stray-fragment" and texts[i] != texts[i].lower():
-                continue  # "In" or "By" capitalised may be a heading; strays are lower case
             if not rule.matches(texts[i]):
                 continue
             if p.words > rule.max_words:
@@ -744,8 +743,8 @@ def find_boilerplate(passages: Sequence[Passage], rules: Sequence[Rule],
         for i in range(n):
             last_seen[passages[i].key] = i
         for i in sorted(decisions):
-            rule = by_name.get(decisions[i].rule)
-            if rule is None or not rule.opens_list:
+            opener = by_name.get(decisions[i].rule)
+            if opener is None or not opener.opens_list:
                 continue
             j, taken = i + 1, 0
             while j < n and taken < 15:

@@ -1,0 +1,56 @@
+"""Shared fixtures. The autouse guard fails any test that writes into seeds/ or the committed out/."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+OUT = ROOT / "out"
+
+
+def _snapshot(folder: Path) -> dict[str, str]:
+    if not folder.exists():
+        return {}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(autouse=True)
+def _guard_committed_data() -> Iterator[None]:
+    before = {SEEDS: _snapshot(SEEDS), OUT: _snapshot(OUT)}
+    yield
+    for folder, snap in before.items():
+        assert _snapshot(folder) == snap, f"a test modified {folder}; tests must write to tmp_path only"
+
+
+@pytest.fixture
+def seeds_copy(tmp_path: Path) -> Path:
+    """A private copy of the seeds, laid out as in the project (tmp/seeds)."""
+    target = tmp_path / "seeds"
+    shutil.copytree(SEEDS, target)
+    return target
+
+
+def write_corpus(root: Path, files: dict[str, str | bytes]) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, str):
+            path.write_text(content, encoding="utf-8", newline="")
+        else:
+            path.write_bytes(content)
+    return root
+
+
+def read_tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}

@@ -1,0 +1,55 @@
+"""Applying and inverting changes, and stable ids."""
+
+from __future__ import annotations
+
+import pytest
+
+from dedup.changes import apply, assign_ids, dumps, from_json, invert, to_json
+from dedup.errors import InputError, InternalError
+from dedup.model import Change
+
+TEXT = "keep one\nremove me\nkeep two &amp; three\n"
+
+
+def changes() -> list[Change]:
+    return assign_ids([
+        Change("d", "boilerplate", "r", 9, 19, "remove me\n", reason="x"),
+        Change("d", "repair", "repair-html-entities", 28, 33, "&amp;", "&"),
+    ])
+
+
+def test_apply_and_invert_round_trip() -> None:
+    out = apply(TEXT, changes())
+    assert out == "keep one\nkeep two & three\n"
+    assert invert(out, changes()) == TEXT
+
+
+def test_overlapping_changes_are_refused() -> None:
+    bad = [Change("d", "boilerplate", "r", 0, 10, TEXT[:10]), Change("d", "boilerplate", "r", 5, 12, TEXT[5:12])]
+    with pytest.raises(InternalError):
+        apply(TEXT, bad)
+
+
+def test_invert_detects_an_edited_output() -> None:
+    with pytest.raises(InputError, match="edited"):
+        invert("keep one\nkeep two AND three\n", changes())
+
+
+def test_ids_are_stable_across_offset_shifts() -> None:
+    a = assign_ids([Change("d", "boilerplate", "r", 9, 19, "remove me\n")])
+    b = assign_ids([Change("d", "boilerplate", "r", 40, 50, "remove me\n")])
+    assert a[0].id == b[0].id
+    twice = assign_ids([Change("d", "boilerplate", "r", 0, 10, "remove me\n"),
+                        Change("d", "boilerplate", "r", 10, 20, "remove me\n")])
+    assert twice[0].id != twice[1].id
+
+
+def test_json_round_trip() -> None:
+    for change in changes():
+        assert from_json(to_json(change), "here") == change
+    assert dumps(changes()).count("\n") == 2
+
+
+def test_bad_record_is_a_clear_error() -> None:
+    with pytest.raises(InputError, match="not a valid change record"):
+        from_json({"doc": "d", "kind": "nonsense"}, "changes.jsonl:3")

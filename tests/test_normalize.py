@@ -1,0 +1,69 @@
+"""Repairs (golden cases in data/repairs.json, ftfy style) and the folded comparison key."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dedup.changes import apply
+from dedup.model import Document
+from dedup.normalize import fold, propose_repairs, repair_line
+
+CASES = json.loads((Path(__file__).parent / "data" / "repairs.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["label"] for c in CASES])
+def test_repair_cases(case: dict[str, str | None]) -> None:
+    text = case["input"]
+    assert isinstance(text, str)
+    got = repair_line(text)
+    if case["expected"] is None:
+        assert got is None, f"{case['comment']}: healthy text was rewritten to {got}"
+    else:
+        assert got is not None
+        assert got[0] == case["expected"]
+        assert got[1] == case["rule"]
+
+
+def test_repairs_are_logged_with_minimal_spans() -> None:
+    doc = Document("d.txt", "First line is fine.\nMeta\u00e2\u20ac\u2122s model &amp; more\nLast.\n")
+    changes = propose_repairs(doc)
+    assert [c.rule for c in changes] == ["repair-mojibake"]
+    assert "unescape_html" in changes[0].reason and "decode" in changes[0].reason
+    for change in changes:
+        assert doc.text[change.start:change.end] == change.text
+        assert change.line == 2
+    fixed = apply(doc.text, changes)
+    assert fixed == "First line is fine.\nMeta’s model & more\nLast.\n"
+
+
+def test_crlf_is_not_damage() -> None:
+    assert propose_repairs(Document("d.txt", "one\r\ntwo\r\n")) == []
+
+
+def test_non_utf8_encoding_is_recorded() -> None:
+    changes = propose_repairs(Document("d.txt", "caf\u00e9", encoding="cp1252"))
+    assert changes[0].rule == "repair-encoding" and changes[0].encoding == "cp1252"
+    assert changes[0].start == changes[0].end == 0
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Blade's Slick Sequel", "Blade’s Slick Sequel"),
+        ("closed-source", "closed‑source"),
+        ("A  title\u00a0with   spaces", "a title with spaces"),
+        ("“quoted”", '"quoted"'),
+        ("the \ufb01rst", "the first"),
+        ("ＡＢＣ", "abc"),
+        ("zero\u200bwidth", "zerowidth"),
+    ],
+)
+def test_fold_unifies(a: str, b: str) -> None:
+    assert fold(a) == fold(b)
+
+
+def test_fold_keeps_distinct_words_distinct() -> None:
+    assert fold("Meta launches") != fold("Meta launched")

@@ -1,0 +1,167 @@
+"""The rule catalogue: every rule's own examples and counterexamples, and the engine's evidence."""
+
+from __future__ import annotations
+
+import pytest
+
+from dedup.config import Config, CustomRule, RulesConfig
+from dedup.errors import ConfigError
+from dedup.model import Document
+from dedup.pipeline import prepare
+from dedup.rules import CATALOGUE, active_rules, matching_text
+
+PATTERN_RULES = [r for r in CATALOGUE if not r.structural]
+PROSE = ("Meta has officially unveiled Muse Spark, its latest artificial intelligence model, and the "
+         "company says it is the first of many.")
+PROSE2 = "The model is engineered for multimodal understanding, handling text, images, video, and audio."
+
+
+def removed(text: str, config: Config | None = None) -> dict[str, str]:
+    """line text -> rule, for the passages the rules remove from ``text``."""
+    prep = prepare(Document("t.txt", text), config or Config())
+    return {prep.passages[d.index].text: d.rule for d in prep.boilerplate}
+
+
+def suspects(text: str) -> dict[str, str]:
+    prep = prepare(Document("t.txt", text), Config())
+    return {s.text: s.rule for s in prep.suspects}
+
+
+def test_catalogue_names_are_unique_and_described() -> None:
+    names = [r.name for r in CATALOGUE]
+    assert len(names) == len(set(names))
+    for rule in CATALOGUE:
+        assert rule.description and rule.category
+        if not rule.structural:
+            assert rule.examples, f"{rule.name} has no positive examples"
+            assert rule.counterexamples, f"{rule.name} has no negative examples"
+
+
+@pytest.mark.parametrize(
+    ("rule", "example"), [(r, e) for r in PATTERN_RULES for e in r.examples], ids=lambda v: getattr(v, "name", v)
+)
+def test_rule_matches_its_examples(rule, example) -> None:  # type: ignore[no-untyped-def]
+    assert rule.matches(matching_text(example)), f"{rule.name} should match {example!r}"
+
+
+@pytest.mark.parametrize(
+    ("rule", "example"), [(r, e) for r in PATTERN_RULES for e in r.counterexamples],
+    ids=lambda v: getattr(v, "name", v),
+)
+def test_rule_spares_its_counterexamples(rule, example) -> None:  # type: ignore[no-untyped-def]
+    from dedup.passages import split
+
+    words = split("t", example)[0].words
+    assert not rule.matches(matching_text(example)) or words > rule.max_words, (
+        f"{rule.name} would remove {example!r}"
+    )
+
+
+# ---- the engine: position, strength, structure --------------------------------------------------
+
+def test_title_with_a_number_sign_keeps_it() -> None:
+    text = f"AI: Meta's closed Muse Spark enters the arena. AI-RTZ #1052\n{PROSE}\n{PROSE2}\n"
+    assert removed(text) == {}
+
+
+def test_sentence_about_comments_and_tags_survives() -> None:
+    text = (f"{PROSE}\nComments from users were mostly positive, and the company tagged the release as "
+            f"experimental.\nTags are a useful way to organise posts, she said.\n{PROSE2}\n")
+    assert removed(text) == {}
+
+
+def test_weak_rule_needs_company_in_the_body() -> None:
+    body = f"{PROSE}\nToggle\n{PROSE2}\n"
+    assert removed(body) == {}
+    with_widget = f"{PROSE}\nTable of contents\nToggle\n{PROSE2}\n"
+    assert removed(with_widget) == {"Table of contents": "toc-header", "Toggle": "toc-toggle"}
+
+
+def test_weak_rule_fires_in_the_head() -> None:
+    assert removed(f"in\n\nA Title Here\n\n{PROSE}\n{PROSE2}\n") == {"in": "stray-fragment"}
+
+
+def test_capitalised_single_word_is_not_a_stray() -> None:
+    assert removed(f"In\n{PROSE}\n{PROSE2}\n") == {}
+
+
+def test_tail_headlines_are_removed_but_a_single_sign_off_is_not() -> None:
+    text = (f"{PROSE}\n{PROSE2}\nBlood Rain: Stellar Blade's Slick Sequel Revealed\n"
+            "Reid Hoffman Leaves Microsoft Board\n")
+    assert set(removed(text).values()) == {"tail-links"}
+    sign_off = f"{PROSE}\n{PROSE2}\nStay tuned\n"
+    assert removed(sign_off) == {}
+    assert suspects(sign_off) == {"Stay tuned": "tail-links"}
+
+
+def test_tail_bullet_list_is_kept_as_suspect() -> None:
+    text = f"{PROSE}\n{PROSE2}\n- speed and agility\n- broad integration\n"
+    assert removed(text) == {}
+    assert set(suspects(text).values()) == {"tail-links"}
+
+
+def test_list_under_related_header_goes_with_it() -> None:
+    text = (f"{PROSE}\n{PROSE2}\nRelated Articles\nMeta debuts Muse Spark\nOpenAI readies Spud\n"
+            "The end of the open model era?\n")
+    got = removed(text)
+    assert got["Related Articles"] == "related-header"
+    assert got["Meta debuts Muse Spark"] == "list-after-header"
+    assert got["OpenAI readies Spud"] == "list-after-header"
+
+
+def test_related_header_list_stops_at_prose() -> None:
+    text = f"{PROSE}\nRead more\n{PROSE2}\nThis is a short sentence.\n"
+    got = removed(text)
+    assert got == {"Read more": "related-header"}
+
+
+def test_long_line_matching_a_rule_is_a_suspect_not_a_removal() -> None:
+    note = ("(NOTE: The discussions here are for information purposes only, and not meant as investment "
+            "advice at any time. Thanks for joining us here)")
+    text = f"{PROSE}\n{PROSE2}\n{note}\n"
+    assert removed(text) == {}
+    assert suspects(text) == {note: "disclaimer"}
+
+
+def test_repeated_title_at_the_bottom() -> None:
+    text = f"My Great Title\n{PROSE}\n{PROSE2}\nMy Great Title\n"
+    assert removed(text) == {"My Great Title": "repeated-title"}
+
+
+def test_code_blocks_are_never_boilerplate() -> None:
+    text = f"{PROSE}\n```\nComments\nShare\n```\n{PROSE2}\n"
+    assert removed(text) == {}
+
+
+def test_cap_protects_documents_that_are_mostly_widgets() -> None:
+    text = "Comments\nLoading comments...\nShare this article\nA real short line\n"
+    config = Config(rules=RulesConfig(max_removed_fraction=0.3))
+    assert removed(text, config) == {}
+    assert len(suspects(text)) >= 0  # the default cap lets the widgets go
+    assert "Comments" in removed(text)
+
+
+def test_disable_and_custom_rules() -> None:
+    text = f"{PROSE}\nPowered by Acme CMS\nComments\n{PROSE2}\n"
+    config = Config(rules=RulesConfig(disable=("comment-widget",), custom=(
+        CustomRule(name="acme-footer", pattern=r"powered by \w+ cms"),)))
+    assert removed(text, config) == {"Powered by Acme CMS": "acme-footer"}
+
+
+def test_unknown_rule_name_is_an_error() -> None:
+    with pytest.raises(ConfigError, match="unknown rule 'no-such-rule'"):
+        active_rules(Config(rules=RulesConfig(disable=("no-such-rule",))))
+
+
+def test_bad_custom_pattern_is_an_error() -> None:
+    with pytest.raises(ConfigError, match="rule 'broken'"):
+        active_rules(Config(rules=RulesConfig(custom=(CustomRule(name="broken", pattern="(unclosed"),))))
+
+
+def test_rules_are_language_aware() -> None:
+    text = (f"{PROSE}\n{PROSE2}\nKommentare\nLesen Sie auch\nDas neue Modell von Meta im Test\n"
+            "Newsletter abonnieren\n")
+    got = removed(text)
+    assert got["Kommentare"] == "comment-widget"
+    assert got["Lesen Sie auch"] == "related-header"
+    assert got["Newsletter abonnieren"] == "newsletter"
