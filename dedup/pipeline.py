@@ -14,7 +14,7 @@ import json
 import os
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import changes as changelog
@@ -76,10 +76,46 @@ def _document_similarity(a: Sequence[Passage], b: Sequence[Passage], n: int) -> 
     return jaccard(word_shingles(" ".join(p.key for p in a), n), word_shingles(" ".join(p.key for p in b), n))
 
 
+#: Rounds of boilerplate ↔ duplicate reconciliation before giving up (each round is cheap).
+MAX_ROUNDS = 6
+
+
+def _settle(prepared: list[Prepared], config: Config) -> NeardupResult:
+    """Find duplicates, then re-judge boilerplate as if the duplicates were already gone, until stable.
+
+    Removing a duplicate can move a document's last prose paragraph, and with it the tail zone
+    where positional rules act. A second run over the output would see that new shape; judging
+    boilerplate on the survivors here, and repeating until nothing moves, makes the first run
+    final, so a second run changes nothing (idempotence). Rounds only ever see fewer passages
+    for a document when its duplicates change, so this settles in a few rounds.
+    """
+    rules = active_rules(config)
+    removed_dups: dict[int, frozenset[int]] = {}
+    near = NeardupResult((), (), 0, 0)
+    for _ in range(MAX_ROUNDS):
+        excluded = {(d, dec.index) for d, item in enumerate(prepared) for dec in item.boilerplate}
+        near = find_duplicates([p.passages for p in prepared], config.neardup, excluded)
+        by_doc: dict[int, set[int]] = {}
+        for dup in near.duplicates:
+            by_doc.setdefault(dup.passage[0], set()).add(dup.passage[1])
+        current = {d: frozenset(s) for d, s in by_doc.items()}
+        if current == removed_dups:
+            return near
+        protected = {dup.canonical for dup in near.duplicates}
+        for d in set(current) | set(removed_dups):
+            item = prepared[d]
+            survivors = [p for p in item.passages if p.index not in current.get(d, frozenset())]
+            decisions, suspects = find_boilerplate(survivors, rules, config.rules.max_removed_fraction)
+            decisions = [dec for dec in decisions if (d, dec.index) not in protected]
+            prepared[d] = replace(item, boilerplate=tuple(decisions), suspects=tuple(suspects))
+        removed_dups = current
+    return near
+
+
 def plan(prepared: Sequence[Prepared], config: Config) -> tuple[list[DocResult], NeardupResult]:
     """Run the global stage and turn every proposal into applied changes."""
-    excluded = {(d, dec.index) for d, item in enumerate(prepared) for dec in item.boilerplate}
-    near = find_duplicates([p.passages for p in prepared], config.neardup, excluded)
+    prepared = list(prepared)
+    near = _settle(prepared, config)
     dups_by_doc: dict[int, dict[int, tuple[int, int, float]]] = {}
     for dup in near.duplicates:
         d, i = dup.passage

@@ -13,7 +13,9 @@ Evidence beyond the pattern decides what is removed:
 * ``zone``: where a rule may fire. The *head* is everything before the first prose paragraph, the
   *tail* everything after the last one; ``edge`` means either. Widgets cluster there.
 * ``strength``: a *weak* rule (a lone "Toggle", "Reply", "in") fires only in the head or tail or
-  right next to another removed passage; on its own in the body it is not evidence enough.
+  right next to another removed passage; on its own in the body it is not evidence enough. A
+  *context* rule fires only right next to another removed passage, wherever it is: its pattern
+  alone (a comma-separated list of names) also fits real content such as tour dates.
 * ``opens_list``: a header such as "Related articles" or "Table of contents" also takes the short,
   unpunctuated lines that follow it (the list it heads).
 * Structural rules (no pattern) use the document's shape: a title printed again, a run of short
@@ -26,8 +28,8 @@ both, and the README lists every rule (a test fails when one is missing).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, replace
+from functools import cached_property, lru_cache
 from typing import Literal
 
 import regex
@@ -37,7 +39,7 @@ from .errors import ConfigError
 from .model import Passage, Suspect
 from .normalize import soft_fold
 
-Strength = Literal["strong", "weak"]
+Strength = Literal["strong", "weak", "context"]
 
 #: How long one pattern may take on one passage before the rule is reported as too slow.
 MATCH_TIMEOUT = 1.0
@@ -112,6 +114,7 @@ CATALOGUE: tuple[Rule, ...] = (
             r"no (?:comments|replies|responses)(?: yet| so far)?" + _E,
             r"(?:there are )?no comments(?: yet)?(?:\. be the first.*)?",
             r"join the (?:conversation|discussion|debate)" + _E,
+            r"view (?:the )?(?:discussion|comment) thread" + _E,
             r"(?:comment|commenting|community) (?:policy|guidelines|rules)" + _E,
             r"(?:kommentare?|kommentar schreiben|kommentieren|diskutieren sie mit|leserkommentare|"
             r"commentaires?|laisser un commentaire|ajouter un commentaire|réagir|réactions|"
@@ -177,6 +180,7 @@ CATALOGUE: tuple[Rule, ...] = (
             r"(?:cancel reply|post comment|submit comment|post reply|add comment)" + _E,
             r"(?:name|email|e-mail|website|comment)\s*\*" + _E,
             r"\d+ (?:thoughts|responses|replies|comments) (?:on|to) .{1,160}",
+            r"this site uses akismet to reduce spam\b.{0,120}",
         ),
         max_words=30,
         examples=("Your email address will not be published. Required fields are marked *", "Cancel reply",
@@ -219,20 +223,26 @@ CATALOGUE: tuple[Rule, ...] = (
          r"keywords|related topics|more about|schlagworte|schlagwörter|themen|stichworte|étiquettes|"
          r"mots-clés|mots clés|catégories?|rubriques?|etiquetas|temas|categorías|argomenti|categorie|"
          r"parole chiave|marcadores|etiketten|onderwerpen|标签|標籤|分类|タグ|カテゴリー|теги|метки|태그)"
-         r"\s*[:：]\s*[^.!?,;|·•/]{1,40}(?:[,;|·•/]\s*[^.!?,;|·•/]{1,40}){0,40}",
+         r"\s*[:：]\s*[^.!?,;|·•/]{1,40}(?:[,;|·•/]\s*[^.!?,;|·•/]{1,40}){0,40}[\s,;|·•/]*",
          r"(?:posted|filed) in [^.!?]{1,120}"),
         max_words=40,
-        examples=("Tags: AI, Meta, Muse Spark", "Filed under: Technology", "Schlagworte: KI, Meta"),
+        examples=("Tags: AI, Meta, Muse Spark", "Filed under: Technology", "Schlagworte: KI, Meta",
+                  "Filed under: Syi'ah |"),
         counterexamples=("Topics: the board will discuss three of them at the next meeting, it said today.",),
     ),
     Rule(
         "tag-list", "tags",
-        "A bare list of short category names separated by commas, pipes or bullets, after the last "
-        "paragraph or before the first ('Artificial Intelligence, Cloud, Cybersecurity').",
-        (r"[^\s,.!?;:|·•/][^,.!?;:|·•/]{0,40}(?:\s*[,|·•/]\s*[^\s,.!?;:|·•/][^,.!?;:|·•/]{0,40}){1,15}",),
-        zone="edge", max_words=24,
+        "A bare list of three or more short category names (one to three words, no digits) separated "
+        "by commas, pipes or bullets, next to another removed widget ('Artificial Intelligence, Cloud, "
+        "Cybersecurity' under a hashtag line). Context only: alone, the same shape is often content.",
+        (r"(?:[^\W\d_][^\s,.!?;:|·•/\d]*(?: [^\W\d_][^\s,.!?;:|·•/\d]*){0,2})"
+         r"(?:\s*[,|·•/]\s*[^\W\d_][^\s,.!?;:|·•/\d]*(?: [^\W\d_][^\s,.!?;:|·•/\d]*){0,2}){2,15}",
+         r"(?:[^\W\d_][^\s,.!?;:|·•/\d]*(?: [^\W\d_][^\s,.!?;:|·•/\d]*){0,2})"
+         r"(?:\s*[|·•]\s*[^\W\d_][^\s,.!?;:|·•/\d]*(?: [^\W\d_][^\s,.!?;:|·•/\d]*){0,2}){1,15}"),
+        zone="edge", strength="context", max_words=30,
         examples=("Artificial Intelligence, Cloud, Cybersecurity", "News | Tech | AI"),
-        counterexamples=("The model is fast, cheap, and good enough.",),
+        counterexamples=("The model is fast, cheap, and good enough.", "June 17 -- Bridgestone Arena, Nashville, TN",
+                         "Gronk, Serena perform with Laker Girls"),
     ),
     # ---- related-article links -----------------------------------------------------------------
     Rule(
@@ -240,8 +250,9 @@ CATALOGUE: tuple[Rule, ...] = (
         "Headers of related-article, most-popular and recommendation lists ('Related articles', "
         "'You may also like', 'Most popular', 'Lesen Sie auch', 'À lire aussi', '延伸閱讀'); the short "
         "lines they head are removed with them.",
-        (r"(?:related|related (?:articles?|stories|posts|content|coverage|news|reading|topics|links|videos|"
-         r"reads)|more (?:stories|articles|news|coverage|on this(?: story| topic)?|like this|to read|"
+        (r"(?:related|more|see more|most read in \S.{0,40}|related (?:articles?|stories|posts|content|coverage|"
+         r"news|reading|topics|links|videos|reads)|more (?:stories|articles|news|headlines|coverage|"
+         r"on this(?: story| topic)?|like this|to read|"
          r"from \S.{0,40}|in \S.{0,30})|you (?:may|might) (?:also )?(?:like|enjoy|be interested in)|"
          r"recommended(?: for you| reading| articles| stories| videos)?|read (?:more|next|also|this next)|"
          r"also read|see also|further reading|what to read next|don't miss|must reads?|editor'?s'? picks?|"
@@ -266,11 +277,11 @@ CATALOGUE: tuple[Rule, ...] = (
         "A labelled link to another article: 'Related: ...', 'READ MORE: ...', 'See also: ...', "
         "'Lesen Sie auch: ...', 'Lire aussi : ...'.",
         (r"(?:related|related (?:article|story|post|coverage)|read more|read also|also read|read next|"
-         r"see also|recommended|editor's pick|don't miss|must read|watch|watch now|listen|"
+         r"see also|see more|recommended|editor's pick|don't miss|must read|watch|watch now|listen|"
          r"lesen sie auch|mehr zum thema|lire aussi|à lire aussi|voir aussi|lee también|leer más|"
          r"leggi anche|leia também|veja também|lees ook|延伸阅读|延伸閱讀|相关|相關|関連)\s*[:：»›>|]\s*\S.{0,250}",),
         max_words=30,
-        examples=("Related: Meta unveils Muse Spark", "READ MORE: The AI race heats up",
+        examples=("Related: Meta unveils Muse Spark", "READ MORE: The AI race heats up", "SEE MORE: Meta's glasses",
                   "Lire aussi : Meta dévoile son modèle"),
         counterexamples=("More: the company plans to spend $135 billion on AI this year and next, "
                          "according to its filings with regulators and statements by executives.",),
@@ -311,9 +322,9 @@ CATALOGUE: tuple[Rule, ...] = (
     ),
     Rule(
         "tail-links", "related",
-        "Structural: after the last prose paragraph, a run of short unpunctuated lines that look like "
-        "headlines (three or more, or two that are title-cased or printed twice) is a related-article "
-        "block. Shorter or plainer runs are kept and reported as suspects.",
+        "Structural: after the last prose paragraph, short unpunctuated headline-like lines (three or "
+        "more words, mostly capitalised) that follow a removed widget or are printed twice (related-"
+        "article cards) are a related-article block. Other short closing lines are kept as suspects.",
     ),
     # ---- table of contents -----------------------------------------------------------------------
     Rule(
@@ -355,10 +366,18 @@ CATALOGUE: tuple[Rule, ...] = (
          r"поделиться|공유하기)" + _E,
          r"click to (?:share|email|print|tweet|pin)\b.{0,80}",
          r"\(?opens in (?:a )?new (?:window|tab)\)?",
-         r"follow (?:us|me|him|her|them|@\S+)(?: on| at)? (?:\S+ ?){1,6}" + _E),
+         r"follow (?:us|me|him|her|them|@\S+)(?: on| at)? (?:\S+ ?){1,6}" + _E,
+         r"follow (?:\S+ ){0,3}on (?:twitter|x|facebook|instagram|linkedin|tiktok|youtube|threads|bluesky|"
+         r"mastodon|snapchat)\b.{0,160}",
+         r"subscribe to .{1,60} on (?:youtube|twitter|x|facebook|instagram|linkedin|tiktok|spotify|apple podcasts)"
+         r"\b.{0,160}",
+         r"sorry, your blog cannot share posts by e-?mail\.?|post was not sent - check your e-?mail addresses!?|"
+         r"e-?mail check failed, please try again"),
         max_words=20,
         examples=("Share this article", "Facebook Twitter LinkedIn Email", "Share on X",
-                  "Click to share on Facebook (Opens in new window)", "Teilen", "Follow us on Twitter"),
+                  "Click to share on Facebook (Opens in new window)", "Teilen", "Follow us on Twitter",
+                  "Follow Newsbeat on Instagram, Facebook and Twitter.",
+                  "Subscribe to 9to5Mac on YouTube for more Apple news:"),
         counterexamples=("Share prices rose 4% on the news.", "Facebook and Twitter both declined to comment.",
                          "Print sales fell for the tenth year in a row."),
     ),
@@ -386,7 +405,9 @@ CATALOGUE: tuple[Rule, ...] = (
          r"(?: (?:sign|log) in)?|become a (?:member|subscriber)|support our journalism)" + _E,
          r"thanks? (?:you )?for (?:signing up|subscribing|registering)\b.{0,160}",
          r"you(?:'re| are) (?:now |all )?(?:subscribed|signed up|on the list)\b.{0,160}",
-         r"check your inbox\b.{0,160}",
+         r"(?:check|keep an eye on) your inbox\b.{0,160}",
+         r".{0,80}\berror processing your subscription\b.{0,80}",
+         r"no spam\b.{0,160}", r".{0,120}\bunsubscribe (?:at any time|anytime)\b.{0,120}",
          r"by (?:signing up|subscribing|clicking|registering|entering your email)\b.{0,300}"
          r"\b(?:terms|privacy|agree|consent)\b.{0,300}",
          r"(?:enter your |your )?e-?mail(?: address)?\s*\*?" + _E,
@@ -398,7 +419,9 @@ CATALOGUE: tuple[Rule, ...] = (
         examples=("Sign up for our newsletter", "Get the latest tech news delivered to your inbox every morning.",
                   "Subscribe now", "Thanks for signing up!", "Newsletter", "Enter your email address",
                   "By signing up, you agree to our Terms of Use and Privacy Policy.",
-                  "Inscrivez-vous à notre newsletter", "Newsletter abonnieren"),
+                  "Inscrivez-vous à notre newsletter", "Newsletter abonnieren",
+                  "There was an error processing your subscription.",
+                  "No spam, we promise. You can unsubscribe at any time and we'll never share your details."),
         counterexamples=("Subscribers get the newsletter in their inbox every Monday, the company said.",
                          "Get ready: the company will email customers about the change next week.",
                          "The newsletter business has boomed since 2020, with Substack leading the way."),
@@ -531,12 +554,23 @@ CATALOGUE: tuple[Rule, ...] = (
          r"februar|märz|mai|juni|juli|oktober|dezember|janvier|février|mars|avril|juin|juillet|août|"
          r"septembre|octobre|novembre|décembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|"
          r"septiembre|octubre|noviembre|diciembre)[a-zé]*\.?,?\s+\d{4}(?:,?\s+\d{1,2}[:.]\d{2}(?:\s*uhr)?)?",
-         r"\d{4}-\d{2}-\d{2}(?:[ t]\d{2}:\d{2}(?::\d{2})?)?",
-         r"\d+ (?:minutes?|mins?|hours?|hrs?|days?) ago"),
+         r"\d{4}-\d{2}-\d{2}(?:[ t]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:z|[+-]\d{2}:?\d{2})?)?",
+         r"\d+\s*(?:seconds?|secs?|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|w) ago"),
         zone="edge", max_words=14,
         examples=("Published: April 8, 2026", "Updated 3 hours ago", "April 8, 2026 at 10:00 am",
-                  "8. April 2026", "2026-04-08"),
+                  "8. April 2026", "2026-04-08", "2019-11-19T09:00:00+00:00", "5h ago"),
         counterexamples=("Updated models will follow in the summer, Wang said.",),
+    ),
+    Rule(
+        "author-contact", "byline",
+        "Author contact and tip lines around the article: 'Have a tip? Contact ...', 'She can be "
+        "reached at ...', 'Email the author at ...'.",
+        (r"(?:got|have) a (?:news )?tip\??.{0,200}",
+         r".{0,100}\b(?:can|may) be reached (?:at|on|via)\b.{0,160}",
+         r"(?:e-?mail|contact|write to) the (?:author|reporter|writer)s?\b.{0,160}"),
+        zone="edge", max_words=40,
+        examples=("Have a tip? Email us at tips@example.com", "Jane Doe can be reached at jane@example.com."),
+        counterexamples=("He could not be reached for comment on Tuesday.",),
     ),
     Rule(
         "reading-time", "byline",
@@ -560,10 +594,14 @@ CATALOGUE: tuple[Rule, ...] = (
          r"(?:this|your) browser does not support .{0,80}|javascript is (?:disabled|required).{0,120}|"
          r"loading|loading\.\.\.|please wait|(?:click|tap) (?:here|to (?:expand|enlarge|view|play|load))|"
          r"view (?:in|on) (?:browser|app)|download (?:the )?app|open in app|zurück nach oben|"
+         r"(?:click|tap) here to (?:(?:get|download) (?:the|our) .{0,40}\bapp\b|subscribe|sign up|join)\b.{0,100}|"
+         r".{0,100}\bby clicking here|(?:get|download) (?:the|our) .{1,40} app\b.{0,60}|"
          r"retour en haut|volver arriba|torna su)" + _E,),
         max_words=24,
-        examples=("Skip to content", "Back to top", "Loading...", "Your browser does not support the video tag."),
-        counterexamples=("Loading the model takes about ten seconds on a laptop, the team said.",),
+        examples=("Skip to content", "Back to top", "Loading...", "Your browser does not support the video tag.",
+                  "CLICK HERE TO GET THE FOX NEWS APP", "GET FOX BUSINESS ON THE GO BY CLICKING HERE"),
+        counterexamples=("Loading the model takes about ten seconds on a laptop, the team said.",
+                         "Click here to get more information or download this game."),
     ),
     Rule(
         "nav-link", "navigation",
@@ -585,9 +623,9 @@ CATALOGUE: tuple[Rule, ...] = (
         "'***') are structure, not strays.",
         (r"(?:in|by|and|or|the|a|an|of|on|at|to|for|with|from|via|und|oder|der|die|das|von|et|ou|le|la|"
          r"les|de|du|des|y|o|el|los|las|e|il|di|da|en|og|och)",
-         r"[|•·►▶▸»›>→←↑↓✓✔✕✖×+&/\\…\"]{1,3}|\.{2,3}"),
+         r"[|•·►▶▸»›>→←↑↓✓✔✕✖×+&/\\…\"]{1,3}|\.{2,3}|-{1,2}"),
         strength="weak", max_words=1, case_sensitive=True,
-        examples=("in", "•", "|", "»"), counterexamples=("---", "***", "In"),
+        examples=("in", "•", "|", "»", "-"), counterexamples=("---", "***", "In"),
     ),
     # ---- titles ---------------------------------------------------------------------------------
     Rule(
@@ -598,7 +636,7 @@ CATALOGUE: tuple[Rule, ...] = (
     ),
 )
 
-_BULLET = regex.compile(r"^(?:[-*•·▪►▸»›]\s*)+(?=\S)")
+_BULLET = regex.compile(r"^(?:[-*•·▪►▸»›](?:\s+|(?=\w)))+")
 _TERMINAL = regex.compile(r"[.!?…。！？:;]$")
 _CLOSERS = "\"'”’)]}»›*_ "
 _UPPER_WORD = regex.compile(r"^[\p{Lu}\p{N}]")
@@ -617,6 +655,7 @@ def custom_to_rule(custom: CustomRule) -> Rule:
     return rule
 
 
+@lru_cache(maxsize=16)
 def active_rules(config: Config) -> tuple[Rule, ...]:
     """The catalogue with the configuration's enables, disables and custom rules applied."""
     known = set(rule_names())
@@ -663,7 +702,7 @@ def _headline_like(text: str) -> bool:
 
 @dataclass(frozen=True)
 class Decision:
-    """A passage the rules remove, and why."""
+    """A passage the rules remove, and why (``index`` is the passage's index in its document)."""
 
     index: int
     rule: str
@@ -717,6 +756,7 @@ def find_boilerplate(passages: Sequence[Passage], rules: Sequence[Rule],
     by_name = {r.name: r for r in rules}
     decisions: dict[int, Decision] = {}
     weak: dict[int, Decision] = {}
+    context: dict[int, Decision] = {}
     suspects: list[Suspect] = []
 
     def suspect(i: int, rule: str, reason: str) -> None:
@@ -734,7 +774,12 @@ def find_boilerplate(passages: Sequence[Passage], rules: Sequence[Rule],
                 suspect(i, rule.name, f"matches {rule.name} but has {p.words} words (> {rule.max_words}); kept")
                 break
             decision = Decision(i, rule.name, f"matches {rule.name} ({rule.category})", rule.strength == "strong")
-            (decisions if rule.strength == "strong" else weak)[i] = decision
+            if rule.strength == "strong":
+                decisions[i] = decision
+            elif rule.strength == "weak":
+                weak[i] = decision
+            else:
+                context[i] = decision
             break
 
     # Lists headed by a header such as "Related articles" or "Table of contents".
@@ -773,29 +818,35 @@ def find_boilerplate(passages: Sequence[Passage], rules: Sequence[Rule],
                                             True)
                     weak.pop(j, None)
 
-    # Weak evidence counts in the head or tail, or beside a removed passage (to a fixpoint).
+    # Weak evidence counts in the head or tail, or beside a removed passage; context evidence only
+    # beside a removed passage (to a fixpoint, so a widget block is taken whole).
     changed = True
     while changed:
         changed = False
-        for i in sorted(weak):
-            if where(i) in ("head", "tail") or (i - 1) in decisions or (i + 1) in decisions:
-                decisions[i] = weak.pop(i)
-                changed = True
+        for pending, anywhere_on_edge in ((weak, True), (context, False)):
+            for i in sorted(pending):
+                if (anywhere_on_edge and where(i) in ("head", "tail")) or (i - 1) in decisions or (i + 1) in decisions:
+                    decisions[i] = pending.pop(i)
+                    changed = True
 
-    # A run of headline-like lines after the last paragraph.
+    # Headline-like lines after the last paragraph, where there is evidence of a link block: a
+    # widget already removed between the last paragraph and them, or headlines printed twice
+    # (related-article cards). Without it, short closing lines are often content (tour dates,
+    # steps, prices): they are kept and reported.
     if "tail-links" in by_name and last is not None:
         tail = [i for i in range(last + 1, n) if i not in decisions and i not in protected]
         candidates = [i for i in tail if passages[i].words <= 15 and not ends_sentence(texts[i])]
-        bullets = [i for i in candidates if _BULLET.match(soft_fold(passages[i].text))]
-        keys = [passages[i].key for i in candidates]
-        repeated = len(set(keys)) < len(keys)
-        headlines = sum(1 for i in candidates if _headline_like(texts[i]))
-        convincing = len(candidates) >= 3 or (len(candidates) == 2 and (headlines == 2 or repeated))
-        if candidates and convincing and not (bullets and len(bullets) == len(candidates) and not repeated):
-            for i in candidates:
-                decisions[i] = Decision(i, "tail-links", "short unpunctuated line after the last paragraph", True)
-        else:
-            for i in candidates:
+        counts: dict[str, int] = {}
+        for i in candidates:
+            counts[passages[i].key] = counts.get(passages[i].key, 0) + 1
+        for i in candidates:
+            repeated = counts[passages[i].key] > 1
+            widget_before = any(j in decisions for j in range(last + 1, i))
+            if (repeated or widget_before) and _headline_like(texts[i]):
+                evidence = "printed twice" if repeated else "after a removed widget"
+                decisions[i] = Decision(i, "tail-links", f"headline-like line after the last paragraph, {evidence}",
+                                        True)
+            else:
                 suspect(i, "tail-links", "short line after the last paragraph; not enough evidence to remove")
 
     # Rules may not take most of a document.
@@ -814,4 +865,4 @@ def find_boilerplate(passages: Sequence[Passage], rules: Sequence[Rule],
         decisions = patterned
 
     suspects.sort(key=lambda s: (s.line, s.rule))
-    return [decisions[i] for i in sorted(decisions)], suspects
+    return [replace(decisions[i], index=passages[i].index) for i in sorted(decisions)], suspects

@@ -85,10 +85,28 @@ def test_capitalised_single_word_is_not_a_stray() -> None:
     assert removed(f"In\n{PROSE}\n{PROSE2}\n") == {}
 
 
-def test_tail_headlines_are_removed_but_a_single_sign_off_is_not() -> None:
-    text = (f"{PROSE}\n{PROSE2}\nBlood Rain: Stellar Blade's Slick Sequel Revealed\n"
-            "Reid Hoffman Leaves Microsoft Board\n")
-    assert set(removed(text).values()) == {"tail-links"}
+def test_tail_headlines_need_evidence() -> None:
+    headlines = "Blood Rain: Stellar Blade's Slick Sequel Revealed\nReid Hoffman Leaves Microsoft Board\n"
+    after_widget = f"{PROSE}\n{PROSE2}\nShare this article\n{headlines}"
+    assert removed(after_widget) == {
+        "Share this article": "share-bar",
+        "Blood Rain: Stellar Blade's Slick Sequel Revealed": "tail-links",
+        "Reid Hoffman Leaves Microsoft Board": "tail-links",
+    }
+    printed_twice = f"{PROSE}\n{PROSE2}\n{headlines}{headlines}"
+    assert set(removed(printed_twice).values()) == {"tail-links"}
+    alone = f"{PROSE}\n{PROSE2}\n{headlines}"
+    assert removed(alone) == {}
+    assert set(suspects(alone).values()) == {"tail-links"}
+
+
+def test_closing_lists_of_content_are_kept() -> None:
+    tour = ("Tour dates:\nJune 17 -- Bridgestone Arena, Nashville, TN\nJune 20 -- Coastal Credit Union Music "
+            "Park at Walnut Creek, Raleigh, NC\n")
+    assert removed(f"{PROSE}\n{PROSE2}\n{tour}") == {}
+
+
+def test_single_sign_off_is_kept() -> None:
     sign_off = f"{PROSE}\n{PROSE2}\nStay tuned\n"
     assert removed(sign_off) == {}
     assert suspects(sign_off) == {"Stay tuned": "tail-links"}
