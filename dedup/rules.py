@@ -825,8 +825,11 @@ def find_boilerplate(passages: Sequence[Passage], rules: Sequence[Rule],
         changed = False
         for pending, anywhere_on_edge in ((weak, True), (context, False)):
             for i in sorted(pending):
-                if (anywhere_on_edge and where(i) in ("head", "tail")) or (i - 1) in decisions or (i + 1) in decisions:
-                    decisions[i] = pending.pop(i)
+                beside = (i - 1) in decisions or (i + 1) in decisions
+                if beside or (anywhere_on_edge and where(i) in ("head", "tail")):
+                    decision = pending.pop(i)
+                    evidence = "next to a removed widget" if beside else f"in the document's {where(i)}"
+                    decisions[i] = replace(decision, reason=f"{decision.reason}, {evidence}")
                     changed = True
 
     # Headline-like lines after the last paragraph, where there is evidence of a link block: a
