@@ -38,22 +38,27 @@ FIELDS: dict[str, str] = {
 }
 
 
-def stable_id(change: Change, occurrence: int) -> str:
-    payload = "\0".join((change.doc, change.kind, change.rule, change.text, change.replacement, str(occurrence)))
+def stable_id(doc: str, kind: str, rule: str, core: str, replacement: str = "", occurrence: int = 0) -> str:
+    """The id of a change: what changed, not where.
+
+    ``core`` is the passage's own text for a removal (without the blank lines its span takes, which
+    depend on its neighbours), the original characters for a repair, and empty for a whole
+    document. ``occurrence`` tells apart identical passages in one document. An edit elsewhere in
+    the document does not change the id, so a reviewer's decision keyed by id survives it.
+    """
+    payload = "\0".join((doc, kind, rule, core, replacement, str(occurrence)))
     return hashlib.blake2b(payload.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 
 
 def assign_ids(changes: Sequence[Change]) -> list[Change]:
-    """Give each change its stable id.
-
-    The id depends on what changed, not where: an edit elsewhere in the document does not change
-    it, so a reviewer's "keep" decision keyed by id survives unrelated edits.
-    """
+    """Give changes that have no id one, using their own text as the core (repairs)."""
     seen: Counter[tuple[str, str, str, str, str]] = Counter()
     out = []
     for change in changes:
         key = (change.doc, change.kind, change.rule, change.text, change.replacement)
-        out.append(replace(change, id=stable_id(change, seen[key])))
+        if not change.id:
+            change = replace(change, id=stable_id(*key, occurrence=seen[key]))
+        out.append(change)
         seen[key] += 1
     return out
 

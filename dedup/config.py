@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
+import regex
+
 from .errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -64,6 +66,14 @@ class NeardupConfig:
 
 
 @dataclass(frozen=True)
+class AcceptConfig:
+    """Findings a reviewer has accepted: by stable change id, or by a pattern over the passage text."""
+
+    ids: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Config:
     paths: tuple[str, ...] = ("seeds",)
     output: str = "out"
@@ -71,6 +81,7 @@ class Config:
     exclude: tuple[str, ...] = ()
     rules: RulesConfig = field(default_factory=RulesConfig)
     neardup: NeardupConfig = field(default_factory=NeardupConfig)
+    accept: AcceptConfig = field(default_factory=AcceptConfig)
     source: str = "defaults"  # where the configuration came from, for the summary
 
 
@@ -96,7 +107,12 @@ KEYS: dict[str, str] = {
     "neardup.target_recall": "probability that LSH proposes a pair at the threshold",
     "neardup.within_documents": "remove duplicate passages inside one document",
     "neardup.across_documents": "remove duplicate passages across documents",
+    "accept.ids": "stable ids of changes a reviewer accepted: they are not made (clean) or flagged (check)",
+    "accept.patterns": "regexes: a passage they match (searched, case-insensitive) is never removed",
 }
+
+
+SECTIONS = ("rules", "neardup", "accept")
 
 
 def _type_error(origin: str, key: str, expected: str, value: object) -> ConfigError:
@@ -185,8 +201,8 @@ def _apply_section(origin: str, prefix: str, obj: Any, table: Mapping[str, objec
 def from_mapping(table: Mapping[str, object], origin: str, base: Config | None = None) -> Config:
     """Build a Config from a ``[tool.dedup]``-shaped mapping, overriding only the keys it sets."""
     config: Config = _apply_section(origin, "", base or Config(),
-                                    {k: v for k, v in table.items() if k not in ("rules", "neardup")})
-    for section in ("rules", "neardup"):
+                                    {k: v for k, v in table.items() if k not in SECTIONS})
+    for section in SECTIONS:
         if section in table:
             sub = table[section]
             if not isinstance(sub, dict):
@@ -213,6 +229,11 @@ def validate(config: Config, origin: str) -> None:
         )
     if nd.keep not in ("first", "longest"):
         raise ConfigError(f"{origin}: neardup.keep must be 'first' or 'longest', got {nd.keep!r}")
+    for pattern in config.accept.patterns:
+        try:
+            regex.compile(pattern)
+        except regex.error as exc:
+            raise ConfigError(f"{origin}: accept.patterns: {pattern!r} is not a valid regex ({exc})") from None
     if not 0.0 < config.rules.max_removed_fraction <= 1.0:
         raise ConfigError(
             f"{origin}: rules.max_removed_fraction must be in (0, 1], got {config.rules.max_removed_fraction}"

@@ -15,7 +15,10 @@ import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
+
+import regex
 
 from . import changes as changelog
 from . import corpus
@@ -37,15 +40,46 @@ class Prepared:
     passages: tuple[Passage, ...]
     boilerplate: tuple[Decision, ...]
     suspects: tuple[Suspect, ...]
+    occurrences: tuple[int, ...] = ()  # per passage: earlier passages with the same original text
+
+    def removal_id(self, passage: Passage, kind: str, rule: str) -> str:
+        core = self.document.text[passage.start:passage.end]
+        return changelog.stable_id(self.document.doc, kind, rule, core, "", self.occurrences[passage.index])
+
+
+@lru_cache(maxsize=16)
+def _accept_patterns(patterns: tuple[str, ...]) -> tuple[regex.Pattern[str], ...]:
+    return tuple(regex.compile(p, regex.IGNORECASE) for p in patterns)
+
+
+def accepted(config: Config, change_id: str, text: str) -> bool:
+    """Whether a reviewer accepted this finding (by id, or by a pattern over the passage text)."""
+    if change_id in config.accept.ids:
+        return True
+    return any(p.search(text) for p in _accept_patterns(config.accept.patterns))
+
+
+def judge_boilerplate(item: Prepared, passages: Sequence[Passage], config: Config) -> Prepared:
+    """Run the rules over ``passages`` (all of the document's, or its survivors) minus accepted findings."""
+    decisions, suspects = find_boilerplate(passages, active_rules(config), config.rules.max_removed_fraction)
+    kept = tuple(d for d in decisions if not accepted(
+        config, item.removal_id(item.passages[d.index], "boilerplate", d.rule), item.passages[d.index].text))
+    return replace(item, boilerplate=kept, suspects=tuple(suspects))
 
 
 def prepare(document: Document, config: Config) -> Prepared:
     """Repair, split and judge one document. Pure: the same document gives the same result."""
-    rules = active_rules(config)
-    repairs = propose_repairs(document)
+    repairs = [r for r in changelog.assign_ids(propose_repairs(document))
+               if not (r.text and accepted(config, r.id, r.text))]
     passages = split(document.doc, document.text, repairs)
-    decisions, suspects = find_boilerplate(passages, rules, config.rules.max_removed_fraction)
-    return Prepared(document, tuple(repairs), tuple(passages), tuple(decisions), tuple(suspects))
+    seen: Counter[str] = Counter()
+    occurrences = []
+    for p in passages:
+        core = document.text[p.start:p.end]
+        occurrences.append(seen[core])
+        seen[core] += 1
+    item = Prepared(document, tuple(repairs), tuple(passages), (), (), tuple(occurrences))
+    return judge_boilerplate(item, passages, config)
 
 
 def _terminator_end(text: str, pos: int) -> int:
@@ -89,12 +123,16 @@ def _settle(prepared: list[Prepared], config: Config) -> NeardupResult:
     final, so a second run changes nothing (idempotence). Rounds only ever see fewer passages
     for a document when its duplicates change, so this settles in a few rounds.
     """
-    rules = active_rules(config)
     removed_dups: dict[int, frozenset[int]] = {}
     near = NeardupResult((), (), 0, 0)
     for _ in range(MAX_ROUNDS):
         excluded = {(d, dec.index) for d, item in enumerate(prepared) for dec in item.boilerplate}
         near = find_duplicates([p.passages for p in prepared], config.neardup, excluded)
+        near = replace(near, duplicates=tuple(
+            dup for dup in near.duplicates
+            if not accepted(config, prepared[dup.passage[0]].removal_id(
+                prepared[dup.passage[0]].passages[dup.passage[1]], "duplicate", "neardup"),
+                prepared[dup.passage[0]].passages[dup.passage[1]].text)))
         by_doc: dict[int, set[int]] = {}
         for dup in near.duplicates:
             by_doc.setdefault(dup.passage[0], set()).add(dup.passage[1])
@@ -105,9 +143,9 @@ def _settle(prepared: list[Prepared], config: Config) -> NeardupResult:
         for d in set(current) | set(removed_dups):
             item = prepared[d]
             survivors = [p for p in item.passages if p.index not in current.get(d, frozenset())]
-            decisions, suspects = find_boilerplate(survivors, rules, config.rules.max_removed_fraction)
-            decisions = [dec for dec in decisions if (d, dec.index) not in protected]
-            prepared[d] = replace(item, boilerplate=tuple(decisions), suspects=tuple(suspects))
+            judged = judge_boilerplate(item, survivors, config)
+            prepared[d] = replace(judged, boilerplate=tuple(
+                dec for dec in judged.boilerplate if (d, dec.index) not in protected))
         removed_dups = current
     return near
 
@@ -128,7 +166,9 @@ def plan(prepared: Sequence[Prepared], config: Config) -> tuple[list[DocResult],
         dups = dups_by_doc.get(d, {})
         remaining = [p for p in item.passages if p.index not in boiler]
         eligible = [p for p in remaining if p.words >= config.neardup.min_words]
-        dropped = bool(dups) and bool(eligible) and all(p.index in dups for p in eligible)
+        doc_dup_id = changelog.stable_id(doc, "document-duplicate", "neardup", "")
+        dropped = (bool(dups) and bool(eligible) and all(p.index in dups for p in eligible)
+                   and doc_dup_id not in config.accept.ids)
 
         encoding_changes = [c for c in item.repairs if c.rule == "repair-encoding"]
         if dropped:
@@ -143,7 +183,7 @@ def plan(prepared: Sequence[Prepared], config: Config) -> tuple[list[DocResult],
                 reason=f"all {len(eligible)} passages of {config.neardup.min_words}+ words are duplicates "
                        f"({share} of them of {prepared[target].document.doc})",
                 line=1, duplicate_of=prepared[target].document.doc, duplicate_start=0,
-                duplicate_end=len(prepared[target].document.text), similarity=similarity,
+                duplicate_end=len(prepared[target].document.text), similarity=similarity, id=doc_dup_id,
             )]
             output: str | None = None
         else:
@@ -156,7 +196,8 @@ def plan(prepared: Sequence[Prepared], config: Config) -> tuple[list[DocResult],
                 if i in boiler:
                     dec = boiler[i]
                     changes.append(Change(doc=doc, kind="boilerplate", rule=dec.rule, start=start, end=end,
-                                          text=text[start:end], reason=dec.reason, line=p.line))
+                                          text=text[start:end], reason=dec.reason, line=p.line,
+                                          id=item.removal_id(p, "boilerplate", dec.rule)))
                 else:
                     cd, ci, sim = dups[i]
                     canonical = prepared[cd].passages[ci]
@@ -165,7 +206,7 @@ def plan(prepared: Sequence[Prepared], config: Config) -> tuple[list[DocResult],
                         doc=doc, kind="duplicate", rule="neardup", start=start, end=end, text=text[start:end],
                         reason=f"near-duplicate of line {canonical.line} of {where} (similarity {sim:.2f})",
                         line=p.line, duplicate_of=prepared[cd].document.doc, duplicate_start=canonical.start,
-                        duplicate_end=canonical.end, similarity=sim,
+                        duplicate_end=canonical.end, similarity=sim, id=item.removal_id(p, "duplicate", "neardup"),
                     ))
             taken = [(c.start, c.end) for c in changes]
             for repair in item.repairs:

@@ -208,3 +208,26 @@ def test_console_script_is_installed(tmp_path: Path) -> None:
     exe = shutil.which("dedup") or str(Path(sys.executable).parent / "dedup")
     proc = subprocess.run([exe, "--version"], capture_output=True, text=True, check=False)
     assert proc.returncode == 0 and "dedup" in proc.stdout
+
+
+def test_accepted_findings_are_kept(tmp_path: Path) -> None:
+    root = write_corpus(tmp_path / "in", {"x.txt": f"{PROSE}\nComments\nShare this article\n"})
+    assert invoke("clean", str(root), "-o", str(tmp_path / "o"))[0] == 0
+    changes = [json.loads(line) for line in (tmp_path / "o" / "changes.jsonl").read_text(encoding="utf-8").splitlines()]
+    comments = next(c for c in changes if c["text"].startswith("Comments"))
+    (root / "dedup.toml").write_text(f'[accept]\nids = ["{comments["id"]}"]\n', encoding="utf-8")
+    assert invoke("clean", str(root), "-o", str(tmp_path / "o2"))[0] == 0
+    assert read_tree(tmp_path / "o2" / "corpus")["x.txt"] == f"{PROSE}\nComments\n".encode()
+    (root / "dedup.toml").write_text('[accept]\npatterns = ["^share this"]\n', encoding="utf-8")
+    assert invoke("clean", str(root), "-o", str(tmp_path / "o3"))[0] == 0
+    assert read_tree(tmp_path / "o3" / "corpus")["x.txt"] == f"{PROSE}\nShare this article\n".encode()
+
+
+def test_ids_survive_edits_elsewhere(tmp_path: Path) -> None:
+    def comment_id(text: str, out: str) -> str:
+        root = write_corpus(tmp_path / out / "in", {"x.txt": text})
+        assert invoke("clean", str(root), "-o", str(tmp_path / out / "o"))[0] == 0
+        log = (tmp_path / out / "o" / "changes.jsonl").read_text(encoding="utf-8").splitlines()
+        return str(next(json.loads(line)["id"] for line in log if '"Comments' in line))
+
+    assert comment_id(f"{PROSE}\nComments\n", "a") == comment_id(f"Intro line.\n{PROSE2}\n{PROSE}\n\nComments", "b")

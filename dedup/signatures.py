@@ -1,0 +1,105 @@
+"""MinHash signatures computed with numpy, bit-identical to ``datasketch.MinHash(scheme="affine32")``.
+
+datasketch's ``update_batch`` hashes shingles one by one and then applies the permutations per
+MinHash. Here the permutations are applied to all shingles of a batch of passages at once and the
+minimum is taken per passage with ``np.minimum.reduceat``, which is several times faster and needs
+no datasketch import (its ``lsh`` module imports SciPy, which costs a pre-commit hook most of its
+time). The result is the same array datasketch computes for the same shingles, seed and number of
+permutations (a test checks), so signatures can be wrapped in ``datasketch.LeanMinHash`` and used
+with ``MinHashLSH``, its storage backends and its serialisation.
+
+Band keys (:func:`band_keys`) are this project's own 64-bit digests of each band's slice of the
+signature, used by the signature cache's sorted index. Two passages share a band key exactly when
+``MinHashLSH`` would put them in the same bucket, up to 64-bit collisions, which only add
+candidates that verification then rejects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+_FMIX32 = (np.uint32(16), np.uint32(2246822507), np.uint32(13), np.uint32(3266489909), np.uint32(16))
+_MAX32 = np.uint32(0xFFFFFFFF)
+#: Rows of shingles × permutations materialised at once (bounds memory: 64k × 128 × 4 B = 32 MiB).
+_CHUNK = 65536
+
+
+@lru_cache(maxsize=8)
+def permutations(num_perm: int, seed: int) -> tuple[Any, Any]:
+    """The affine permutations (a, b) datasketch draws for ``scheme="affine32"``."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
+def _fmix32(hv: Any) -> Any:
+    s1, m1, s2, m2, s3 = _FMIX32
+    hv = hv ^ (hv >> s1)
+    hv = hv * m1
+    hv = hv ^ (hv >> s2)
+    hv = hv * m2
+    return hv ^ (hv >> s3)
+
+
+def hash_shingles(shingles: Iterable[str]) -> Any:
+    """datasketch's default ``sha1_hash32`` of each shingle's UTF-8 bytes, as a uint32 array."""
+    digests = b"".join(hashlib.sha1(s.encode("utf-8")).digest()[:4] for s in shingles)
+    return np.frombuffer(digests, dtype="<u4").astype(np.uint32)
+
+
+def signatures(shingle_sets: Sequence[Iterable[str]], num_perm: int, seed: int) -> Any:
+    """One row of ``num_perm`` uint32 hash values per shingle set (empty sets give all-max rows)."""
+    a, b = permutations(num_perm, seed)
+    hashed = [hash_shingles(sorted(s)) for s in shingle_sets]
+    out = np.full((len(hashed), num_perm), _MAX32, dtype=np.uint32)
+    lengths = np.array([len(h) for h in hashed], dtype=np.int64)
+    if not len(hashed) or not lengths.sum():
+        return out
+    flat = _fmix32(np.concatenate(hashed))
+    owner = np.repeat(np.arange(len(hashed)), lengths)
+    with np.errstate(over="ignore"):
+        for lo in range(0, len(flat), _CHUNK):
+            hv = flat[lo:lo + _CHUNK]
+            rows = owner[lo:lo + _CHUNK]
+            permuted = hv[:, None] * a[None, :] + b[None, :]
+            starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+            mins = np.minimum.reduceat(permuted, starts, axis=0)
+            targets = rows[starts]
+            out[targets] = np.minimum(out[targets], mins)
+    return out
+
+
+def lean_minhashes(rows: Any, seed: int) -> list[Any]:
+    """Wrap signature rows as ``datasketch.LeanMinHash`` objects (imports datasketch)."""
+    from datasketch import LeanMinHash
+
+    return [LeanMinHash(seed=seed, hashvalues=row, scheme="affine32") for row in rows]
+
+
+_BAND_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def band_keys(rows: Any, bands: int, rows_per_band: int) -> Any:
+    """A uint64 key per (signature, band): equal keys mean the band slices are equal (up to collisions).
+
+    The band number is mixed into the key, so keys of all bands can live in one sorted array.
+    """
+    n = rows.shape[0]
+    keys = np.zeros((n, bands), dtype=np.uint64)
+    if n == 0:
+        return keys
+    sliced = rows[:, : bands * rows_per_band].astype(np.uint64).reshape(n, bands, rows_per_band)
+    with np.errstate(over="ignore"):
+        acc = np.full((n, bands), np.uint64(0xCBF29CE484222325), dtype=np.uint64)
+        acc ^= np.arange(bands, dtype=np.uint64)[None, :] * _BAND_MIX
+        for j in range(rows_per_band):
+            acc = (acc ^ sliced[:, :, j]) * np.uint64(0x100000001B3)
+            acc ^= acc >> np.uint64(29)
+        keys[:] = acc
+    return keys
