@@ -228,6 +228,6 @@ def test_ids_survive_edits_elsewhere(tmp_path: Path) -> None:
         root = write_corpus(tmp_path / out / "in", {"x.txt": text})
         assert invoke("clean", str(root), "-o", str(tmp_path / out / "o"))[0] == 0
         log = (tmp_path / out / "o" / "changes.jsonl").read_text(encoding="utf-8").splitlines()
-        return str(next(json.loads(line)["id"] for line in log if '"Comments' in line))
+        return str(next(c["id"] for c in map(json.loads, log) if c["text"].strip() == "Comments"))
 
     assert comment_id(f"{PROSE}\nComments\n", "a") == comment_id(f"Intro line.\n{PROSE2}\n{PROSE}\n\nComments", "b")
