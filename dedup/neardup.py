@@ -115,13 +115,25 @@ class _UnionFind:
 
 
 def _signatures(shingle_sets: Sequence[frozenset[str]], config: NeardupConfig) -> list[Any]:
-    from datasketch import LeanMinHash, MinHash
+    from .signatures import lean_minhashes, signatures
 
-    minhashes = MinHash.bulk(
-        [sorted(s.encode("utf-8") for s in shingles) for shingles in shingle_sets],
-        num_perm=config.num_perm, seed=config.seed, scheme="affine32",
-    )
-    return [LeanMinHash(m) for m in minhashes]
+    return lean_minhashes(signatures(shingle_sets, config.num_perm, config.seed), config.seed)
+
+
+def channels(words: int, config: NeardupConfig) -> tuple[str, ...]:
+    """The shingle channels a passage of ``words`` words is compared in (empty: not comparable)."""
+    if words < config.min_words:
+        return ()
+    out = []
+    if words < config.char_below_words:
+        out.append("char")
+    if words >= config.word_from_words:
+        out.append("word")
+    return tuple(out)
+
+
+def shingles(key: str, channel: str, config: NeardupConfig) -> frozenset[str]:
+    return char_shingles(key, config.char_ngram) if channel == "char" else word_shingles(key, config.ngram)
 
 
 def _candidate_pairs(shingle_sets: Sequence[frozenset[str]], config: NeardupConfig,
@@ -169,10 +181,8 @@ def find_duplicates(documents: Sequence[Sequence[Passage]], config: NeardupConfi
     uf = _UnionFind(len(keys))
     channel_sets: dict[str, dict[int, frozenset[str]]] = {"char": {}, "word": {}}
     for channel in ("char", "word"):
-        members = [i for i in range(len(keys))
-                   if (words[i] < config.char_below_words if channel == "char" else words[i] >= config.word_from_words)]
-        sets = [char_shingles(keys[i], config.char_ngram) if channel == "char" else word_shingles(keys[i], config.ngram)
-                for i in members]
+        members = [i for i in range(len(keys)) if channel in channels(words[i], config)]
+        sets = [shingles(keys[i], channel, config) for i in members]
         channel_sets[channel] = dict(zip(members, sets, strict=True))
         for a, b in _candidate_pairs(sets, config, bands, rows):
             if jaccard(sets[a], sets[b]) >= config.threshold:

@@ -47,16 +47,20 @@ def split(doc: str, text: str, repairs: Sequence[Change] = ()) -> list[Passage]:
         pos = nl + 1
         number += 1
 
+    ordered = sorted((c for c in repairs if c.kind == "repair"), key=lambda c: (c.start, c.end))
+    # The wrap heuristic looks at repaired lines, so a line whose mojibake is repaired splits the
+    # same way as its clean copy (and a second run over the output splits as the first did).
+    repaired_lines = {start: _repaired(text, start, end, ordered) for start, end, _ in lines}
     groups: list[list[tuple[int, int, int]]] = []
     previous_blank = True
     for start, content_end, num in lines:
-        content = text[start:content_end]
-        if not content.strip():
+        content = repaired_lines[start]
+        if not text[start:content_end].strip():
             previous_blank = True
             continue
         if groups and not previous_blank:
             last = groups[-1][-1]
-            last_text = text[last[0]:last[1]].strip()
+            last_text = repaired_lines[last[0]].strip()
             if (len(last_text) >= 30 and not _OPEN_END.search(last_text)
                     and content.lstrip()[:1].islower() and not _LIST_START.match(content)):
                 groups[-1].append((start, content_end, num))
@@ -65,7 +69,6 @@ def split(doc: str, text: str, repairs: Sequence[Change] = ()) -> list[Passage]:
         groups.append([(start, content_end, num)])
         previous_blank = False
 
-    ordered = sorted((c for c in repairs if c.kind == "repair"), key=lambda c: (c.start, c.end))
     passages: list[Passage] = []
     for i, group in enumerate(groups):
         start, end = group[0][0], group[-1][1]
