@@ -79,6 +79,12 @@ def _overrides(config: Config, **flags: Any) -> Config:
     return config
 
 
+def _tree(folder: Path) -> dict[str, bytes]:
+    if not folder.is_dir():
+        return {}
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
 def _report(result: Result, out: Path, quiet: bool) -> None:
     for warning in result.warnings:
         click.echo(f"dedup: warning: {warning}", err=True)
@@ -119,8 +125,10 @@ def _report(result: Result, out: Path, quiet: bool) -> None:
 @click.option("--seed", type=int, help="MinHash seed (default 1).")
 @click.option("--keep", type=click.Choice(["first", "longest"]), help="Which copy of a duplicate is kept.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors.")
+@click.option("--fail-if-changed", is_flag=True,
+              help="Exit 1 when OUT differed from what this run wrote (a stale lock file); for hooks and CI.")
 def clean(paths: tuple[Path, ...], output: Path | None, config_file: Path | None, quiet: bool,
-          **flags: Any) -> None:
+          fail_if_changed: bool, **flags: Any) -> None:
     """Clean PATHS (files or folders; default: seeds) into OUT (default: out).
 
     Writes OUT/corpus/ (cleaned documents, mirroring the input paths), OUT/changes.jsonl (every
@@ -133,11 +141,57 @@ def clean(paths: tuple[Path, ...], output: Path | None, config_file: Path | None
     config = _overrides(config, **flags)
     out = output or Path(config.output)
     result = run_clean(input_paths, config, out)
+    before = _tree(out) if fail_if_changed else {}
     write(result, out, config)
     _report(result, out, quiet)
+    if fail_if_changed and _tree(out) != before:
+        click.echo(f"dedup: {out}/ was out of date and has been rebuilt; stage it with your change", err=True)
+        sys.exit(1)
     if result.skipped:
         click.echo(f"dedup: {len(result.skipped)} file(s) skipped; the rest was cleaned (see summary.json)", err=True)
         sys.exit(2)
+
+
+@main.command(cls=_Command)
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--root", type=click.Path(path_type=Path),
+              help="Corpus root: duplicates are judged against every document under it (default: first of `paths`).")
+@click.option("--fix", is_flag=True, help="Rewrite the files with the cleaner's edits; log them. Still exits 1.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True,
+              help="Report format: text for people, json for tools, github for workflow annotations.")
+@click.option("--log", "log_file", type=click.Path(path_type=Path),
+              help="Change log that --fix appends to (default: ROOT/.dedup/fixes.jsonl).")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), help="Config file (TOML).")
+def check(files: tuple[Path, ...], root: Path | None, fix: bool, fmt: str, log_file: Path | None,
+          config_file: Path | None) -> None:
+    """Check FILES (default: the whole corpus) for boilerplate, repairs and near-duplicates.
+
+    Exit status 0 when clean, 1 when something was found (or fixed). Built for pre-commit.
+    """
+    from .check import check as run_check
+    from .check import render
+
+    base, _ = _load_config([], config_file)
+    corpus_root = root or Path(base.paths[0])
+    config, _ = _load_config([corpus_root], config_file)
+    report = run_check(list(files), corpus_root, config, fix=fix, log=log_file)
+    text = render(report, fmt)
+    if text:
+        click.echo(text)
+    if fmt == "text":
+        n = len(report.findings)
+        if n or report.fixed:
+            files_hit = len({f.path for f in report.findings})
+            click.echo(f"dedup check: {n} finding{'s' * (n != 1)} in {files_hit} file{'s' * (files_hit != 1)} "
+                       f"(checked {report.checked} against {report.corpus} documents; cache {report.cache})", err=True)
+            if report.fixed:
+                click.echo(f"dedup check: fixed {', '.join(report.fixed)}; review and stage the changes "
+                           f"(removed text is in the change log)", err=True)
+            else:
+                click.echo("  fix: `dedup check --fix FILE` (removed text goes to the change log), or accept a "
+                           "finding: add its id to [tool.dedup.accept] ids in pyproject.toml or dedup.toml", err=True)
+    if report.findings or report.fixed:
+        sys.exit(1)
 
 
 @main.command(cls=_Command)

@@ -284,8 +284,8 @@ def discover(explicit: Path | None, roots: list[Path]) -> Config:
     return Config()
 
 
-def as_dict(config: Config) -> dict[str, object]:
-    """The effective configuration as plain data (recorded in summary.json)."""
+def as_dict(config: object) -> dict[str, object]:
+    """A configuration (or one of its sections) as plain data (recorded in summary.json)."""
 
     def plain(value: object) -> object:
         if isinstance(value, tuple):

@@ -187,35 +187,9 @@ def plan(prepared: Sequence[Prepared], config: Config) -> tuple[list[DocResult],
             )]
             output: str | None = None
         else:
-            removed = set(boiler) | set(dups)
-            spans = _removal_spans(text, item.passages, removed)
-            changes = []
-            for i in sorted(removed):
-                p = item.passages[i]
-                start, end = spans[i]
-                if i in boiler:
-                    dec = boiler[i]
-                    changes.append(Change(doc=doc, kind="boilerplate", rule=dec.rule, start=start, end=end,
-                                          text=text[start:end], reason=dec.reason, line=p.line,
-                                          id=item.removal_id(p, "boilerplate", dec.rule)))
-                else:
-                    cd, ci, sim = dups[i]
-                    canonical = prepared[cd].passages[ci]
-                    where = "this document" if cd == d else prepared[cd].document.doc
-                    changes.append(Change(
-                        doc=doc, kind="duplicate", rule="neardup", start=start, end=end, text=text[start:end],
-                        reason=f"near-duplicate of line {canonical.line} of {where} (similarity {sim:.2f})",
-                        line=p.line, duplicate_of=prepared[cd].document.doc, duplicate_start=canonical.start,
-                        duplicate_end=canonical.end, similarity=sim, id=item.removal_id(p, "duplicate", "neardup"),
-                    ))
-            taken = [(c.start, c.end) for c in changes]
-            for repair in item.repairs:
-                if repair.rule == "repair-encoding" or not any(
-                    s <= repair.start < e or s < repair.end <= e or (repair.start <= s and e <= repair.end)
-                    for s, e in taken
-                ):
-                    changes.append(repair)
-            changes.sort(key=lambda c: (c.start, c.end))
+            canonicals = {i: CanonicalCopy(prepared[cd].document.doc, prepared[cd].passages[ci], sim, cd == d)
+                          for i, (cd, ci, sim) in dups.items()}
+            changes = passage_changes(item, boiler, canonicals)
             output = None
         changes = changelog.assign_ids(changes)
         if not dropped:
@@ -223,6 +197,53 @@ def plan(prepared: Sequence[Prepared], config: Config) -> tuple[list[DocResult],
         _verify(item.document, output, changes)
         results.append(DocResult(item.document, tuple(changes), output))
     return results, near
+
+
+@dataclass(frozen=True)
+class CanonicalCopy:
+    """The kept copy a duplicate passage points at."""
+
+    doc: str
+    passage: Passage
+    similarity: float
+    same_document: bool = False
+
+
+def passage_changes(item: Prepared, boiler: dict[int, Decision], dups: dict[int, CanonicalCopy]) -> list[Change]:
+    """The changes for one kept document: its removals (with their spans) and the repairs outside them.
+
+    Shared by the batch run and the hook's ``--fix``, so both edit a document the same way.
+    """
+    doc, text = item.document.doc, item.document.text
+    removed = set(boiler) | set(dups)
+    spans = _removal_spans(text, item.passages, removed)
+    changes: list[Change] = []
+    for i in sorted(removed):
+        p = item.passages[i]
+        start, end = spans[i]
+        if i in boiler:
+            dec = boiler[i]
+            changes.append(Change(doc=doc, kind="boilerplate", rule=dec.rule, start=start, end=end,
+                                  text=text[start:end], reason=dec.reason, line=p.line,
+                                  id=item.removal_id(p, "boilerplate", dec.rule)))
+        else:
+            copy = dups[i]
+            where = "this document" if copy.same_document else copy.doc
+            changes.append(Change(
+                doc=doc, kind="duplicate", rule="neardup", start=start, end=end, text=text[start:end],
+                reason=f"near-duplicate of line {copy.passage.line} of {where} (similarity {copy.similarity:.2f})",
+                line=p.line, duplicate_of=copy.doc, duplicate_start=copy.passage.start,
+                duplicate_end=copy.passage.end, similarity=copy.similarity,
+                id=item.removal_id(p, "duplicate", "neardup"),
+            ))
+    taken = [(c.start, c.end) for c in changes]
+    for repair in item.repairs:
+        if repair.rule == "repair-encoding" or not any(
+            s <= repair.start < e or s < repair.end <= e or (repair.start <= s and e <= repair.end) for s, e in taken
+        ):
+            changes.append(repair)
+    changes.sort(key=lambda c: (c.start, c.end))
+    return changelog.assign_ids(changes)
 
 
 def _verify(document: Document, output: str | None, changes: Sequence[Change]) -> None:

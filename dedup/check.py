@@ -1,0 +1,293 @@
+"""``dedup check``: judge some documents of a corpus the way ``dedup clean`` would, fast enough for a hook.
+
+Boilerplate and repairs are judged per checked file, exactly as the cleaner judges them (the same
+``prepare``). Near-duplicates are judged against the whole corpus under the root, not only the
+checked files: the signature cache (:mod:`dedup.cache`) holds every other document's band keys,
+so a warm check hashes the corpus' bytes, signs only what is new, and verifies the few candidates
+LSH proposes with the true Jaccard similarity, as the cleaner does.
+
+Which copy is "the duplicate" follows the cleaner's keep-first policy, with one twist for a hook:
+documents already in the corpus come before the checked ones, so a new file that repeats an old
+one is the one flagged, never the other way round.
+
+``--fix`` rewrites the checked files with the same edits the cleaner makes
+(:func:`dedup.pipeline.passage_changes`) and appends every change to a change log, so nothing is
+lost. A file that is a duplicate as a whole is reported, not deleted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from . import changes as changelog
+from . import corpus
+from .cache import Entry, SignatureCache, cache_folder, content_hash
+from .config import AcceptConfig, Config
+from .errors import InputError
+from .model import Change, Document, Passage, Skipped
+from .neardup import channels, choose_bands, jaccard, shingles
+from .normalize import propose_repairs
+from .passages import split
+from .pipeline import CanonicalCopy, Prepared, accepted, passage_changes, prepare
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing the check objects to, with what a user needs to fix or accept it."""
+
+    path: str  # the file as the user names it
+    doc: str  # its name relative to the corpus root (what ids are computed from)
+    line: int
+    kind: str
+    rule: str
+    text: str
+    id: str
+    reason: str
+    duplicate_of: str | None = None  # path of the other document, as the user names it
+    duplicate_line: int | None = None
+    similarity: float | None = None
+
+    def message(self) -> str:
+        snippet = " ".join(self.text.split())
+        snippet = snippet if len(snippet) <= 80 else snippet[:77] + "..."
+        if self.kind == "duplicate":
+            what = f"duplicate of {self.duplicate_of}:{self.duplicate_line} (similarity {self.similarity:.2f})"
+        elif self.kind == "document-duplicate":
+            what = f"whole document duplicates {self.duplicate_of} (similarity {self.similarity:.2f})"
+        elif self.kind == "unreadable":
+            return f"{self.path}: {self.reason}"
+        else:
+            what = f"{self.kind} [{self.rule}]"
+        return f"{self.path}:{self.line}: {what}: \"{snippet}\" (id {self.id})"
+
+    def as_json(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    findings: tuple[Finding, ...]
+    fixed: tuple[str, ...]
+    checked: int
+    corpus: int
+    cache: str
+
+
+def _display(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # pragma: no cover - other drive on Windows
+        return str(path)
+
+
+def _entry(item: Prepared, config: Config, bands: int, rows_per_band: int) -> Entry:
+    """The cache rows of one document: its comparable passages and their band keys per channel."""
+    import numpy as np
+
+    from .signatures import band_keys, signatures
+
+    nd = config.neardup
+    boiler = {d.index: d for d in item.boilerplate}
+    passages = [p for p in item.passages if channels(p.words, nd)]
+    rows = np.array([[p.index, p.line, p.start, p.end, p.words, int(p.index in boiler)] for p in passages],
+                    dtype=np.uint32).reshape(-1, 6)
+    keys = np.zeros((len(passages), 2 * bands), dtype=np.uint64)
+    for c, channel in enumerate(("char", "word")):
+        members = [i for i, p in enumerate(passages) if channel in channels(p.words, nd)]
+        if members:
+            sigs = signatures([shingles(passages[i].key, channel, nd) for i in members], nd.num_perm, nd.seed)
+            keys[members, c * bands:(c + 1) * bands] = band_keys(sigs, bands, rows_per_band)
+    ids = np.array([int(item.removal_id(p, "boilerplate", boiler[p.index].rule), 16) if p.index in boiler else 0
+                    for p in passages], dtype=np.uint64)
+    return Entry(rows, keys, ids)
+
+
+def _query_keys(passage: Passage, config: Config, bands: int, rows_per_band: int) -> list[int]:
+    from .signatures import band_keys, signatures
+
+    out: list[int] = []
+    for channel in channels(passage.words, config.neardup):
+        sig = signatures([shingles(passage.key, channel, config.neardup)], config.neardup.num_perm,
+                         config.neardup.seed)
+        out.extend(band_keys(sig, bands, rows_per_band)[0].tolist())
+    return out
+
+
+def _similarity(a: Passage, b: Passage, config: Config) -> float:
+    shared = set(channels(a.words, config.neardup)) & set(channels(b.words, config.neardup))
+    return max((jaccard(shingles(a.key, c, config.neardup), shingles(b.key, c, config.neardup)) for c in shared),
+               default=0.0)
+
+
+def check(files: Sequence[Path], root: Path, config: Config, fix: bool = False,
+          log: Path | None = None) -> CheckReport:
+    """Check ``files`` (all documents under ``root`` when empty) against the corpus under ``root``."""
+    if not root.is_dir():
+        raise InputError(f"{root}: corpus root is not a folder; pass --root")
+    root = root.resolve()
+    nd = config.neardup
+    bands, rows_per_band = choose_bands(nd.threshold, nd.num_perm, nd.target_recall)
+    _, sources = corpus.discover([root], config.include, config.exclude)
+
+    raw: dict[str, bytes] = {}
+    for source in sources:
+        try:
+            raw[source.doc] = source.path.read_bytes()
+        except OSError:
+            continue  # an unreadable corpus file cannot be a duplicate source; checked files report it
+    expanded: list[Path] = []
+    for f in files or [root]:
+        if f.is_dir():
+            _, inside = corpus.discover([f], config.include, config.exclude)
+            expanded.extend(s.path for s in inside)
+        else:
+            expanded.append(f)
+    targets: list[tuple[Path, str]] = []
+    for f in expanded:
+        resolved = f.resolve()
+        doc = resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else f.as_posix()
+        targets.append((f, doc))
+        if doc not in raw and resolved.is_file():  # a checked file outside the globs still counts
+            with contextlib.suppress(OSError):
+                raw[doc] = resolved.read_bytes()
+    checked_docs = {doc for _, doc in targets}
+    hashes = {doc: content_hash(data) for doc, data in raw.items()}
+    docs_by_hash: dict[bytes, list[str]] = {}
+    for doc in sorted(hashes):
+        docs_by_hash.setdefault(hashes[doc], []).append(doc)
+
+    cache_config = replace(config, accept=AcceptConfig())
+    cache = SignatureCache(cache_folder(root), cache_config, 2 * bands)
+    decoded: dict[bytes, Document | None] = {}
+
+    def document(doc: str) -> Document | None:
+        h = hashes[doc]
+        if h not in decoded:
+            item = corpus.decode_document(doc, raw[doc])
+            decoded[h] = item if isinstance(item, Document) else None
+        return decoded[h]
+
+    for doc in sorted(hashes):
+        if hashes[doc] in cache:
+            continue
+        d = document(doc)
+        if d is not None:
+            cache.add(hashes[doc], _entry(prepare(d, cache_config), cache_config, bands, rows_per_band))
+
+    passages_by_hash: dict[bytes, list[Passage]] = {}
+
+    def passages_of(doc: str) -> list[Passage]:
+        h = hashes[doc]
+        if h not in passages_by_hash:
+            d = document(doc)
+            passages_by_hash[h] = split(doc, d.text, propose_repairs(d)) if d else []
+        return passages_by_hash[h]
+
+    findings: list[Finding] = []
+    fixed: list[str] = []
+    fix_log: list[Change] = []
+    for path, doc in sorted(targets, key=lambda t: t[1]):
+        shown = _display(path)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            findings.append(Finding(shown, doc, 0, "unreadable", "unreadable", "", "",
+                                    f"cannot read file ({exc.strerror or exc}); check that it exists"))
+            continue
+        decoded_doc = corpus.decode_document(doc, data)
+        if isinstance(decoded_doc, Skipped):
+            findings.append(Finding(shown, doc, 0, "unreadable", "unreadable", "", "",
+                                    f"{decoded_doc.problem}; {decoded_doc.hint}"))
+            continue
+        item = prepare(decoded_doc, config)
+        own: list[Finding] = []
+        for change in item.repairs:
+            own.append(Finding(shown, doc, change.line, "repair", change.rule, change.text or decoded_doc.encoding,
+                               change.id, change.reason))
+        boiler = {d.index: d for d in item.boilerplate}
+        for dec in item.boilerplate:
+            p = item.passages[dec.index]
+            own.append(Finding(shown, doc, p.line, "boilerplate", dec.rule, p.text,
+                               item.removal_id(p, "boilerplate", dec.rule), dec.reason))
+
+        dups: dict[int, CanonicalCopy] = {}
+        dup_findings: list[Finding] = []
+        mine = (0 if doc not in checked_docs else 1, doc)
+        for p in item.passages:
+            if p.index in boiler or not channels(p.words, nd):
+                continue
+            best: tuple[float, tuple[Any, ...], str, Passage] | None = None
+            for cand in cache.candidates(_query_keys(p, config, bands, rows_per_band), set(hashes.values())):
+                j = int(cand.row[0])
+                for other in docs_by_hash.get(cand.doc_hash, []):
+                    order = (int(other in checked_docs), other, j)
+                    if order >= (*mine, p.index):
+                        continue  # only copies that come first (existing documents first) count
+                    q = next((x for x in passages_of(other) if x.index == j), None)
+                    if q is None:
+                        continue
+                    if cand.row[5] and not accepted(config, f"{cand.boilerplate_id:016x}", q.text):
+                        continue  # the other copy is boilerplate the cleaner removes: not a kept copy
+                    sim = _similarity(p, q, config)
+                    if sim >= nd.threshold and (best is None or (-sim, order) < (-best[0], best[1])):
+                        best = (sim, order, other, q)
+            if best is None:
+                continue
+            fid = item.removal_id(p, "duplicate", "neardup")
+            if accepted(config, fid, p.text):
+                continue
+            sim, _, other, q = best
+            dups[p.index] = CanonicalCopy(other, q, round(sim, 4), other == doc)
+            dup_findings.append(Finding(shown, doc, p.line, "duplicate", "neardup", p.text, fid,
+                                        f"near-duplicate of {other} line {q.line}",
+                                        _display(root / other), q.line, round(sim, 4)))
+
+        eligible = [p for p in item.passages if p.index not in boiler and channels(p.words, nd)]
+        whole_id = changelog.stable_id(doc, "document-duplicate", "neardup", "")
+        if eligible and all(p.index in dups for p in eligible) and whole_id not in config.accept.ids:
+            owners = sorted({dups[p.index].doc for p in eligible},
+                            key=lambda o: (-sum(1 for p in eligible if dups[p.index].doc == o), o))
+            share = sum(1 for p in eligible if dups[p.index].doc == owners[0]) / len(eligible)
+            own.append(Finding(shown, doc, 1, "document-duplicate", "neardup", decoded_doc.text[:200], whole_id,
+                               "every passage repeats passages already in the corpus; delete the file or accept it",
+                               _display(root / owners[0]), 1, round(share, 4)))
+            findings.extend(own)
+            continue
+        own.extend(dup_findings)
+        findings.extend(sorted(own, key=lambda f: (f.line, f.kind)))
+        if fix and (boiler or dups or item.repairs):
+            changes = passage_changes(item, boiler, dups)
+            output = changelog.apply(decoded_doc.text, changes)
+            corpus.write_atomic(path, output.encode("utf-8"))
+            fix_log.extend(changes)
+            fixed.append(shown)
+
+    if fix_log:
+        target = log or root / ".dedup" / "fixes.jsonl"
+        previous = target.read_bytes() if target.exists() else b""
+        corpus.write_atomic(target, previous + changelog.dumps(fix_log).encode("utf-8"))
+    cache.save(set(hashes.values()))
+    return CheckReport(tuple(findings), tuple(fixed), len(targets), len(hashes), cache.status)
+
+
+def render(report: CheckReport, fmt: str) -> str:
+    """The report as text (people), json (tools) or github (workflow annotations)."""
+    if fmt == "json":
+        return json.dumps({"findings": [f.as_json() for f in report.findings], "fixed": list(report.fixed),
+                           "checked": report.checked, "corpus": report.corpus, "cache": report.cache},
+                          ensure_ascii=False, indent=2)
+    lines = []
+    for f in report.findings:
+        if fmt == "github":
+            title = f"dedup {f.kind} {f.rule}".strip()
+            body = f.message().replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+            lines.append(f"::error file={f.path},line={max(f.line, 1)},title={title}::{body}")
+        else:
+            lines.append(f.message())
+    return "\n".join(lines)

@@ -1,0 +1,41 @@
+"""numpy signatures equal datasketch's, and band keys behave like MinHashLSH buckets."""
+
+from __future__ import annotations
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup.signatures import band_keys, lean_minhashes, signatures
+
+shingle_sets = st.lists(st.frozensets(st.text(min_size=1, max_size=12), max_size=40), min_size=1, max_size=12)
+
+
+@settings(max_examples=50, deadline=None)
+@given(shingle_sets, st.sampled_from([16, 64, 128]), st.integers(0, 2**31))
+def test_bit_identical_to_datasketch(sets: list[frozenset[str]], num_perm: int, seed: int) -> None:
+    ours = signatures(sets, num_perm, seed)
+    for row, shingles in zip(ours, sets, strict=True):
+        ref = MinHash(num_perm=num_perm, seed=seed, scheme="affine32")
+        ref.update_batch([s.encode("utf-8") for s in shingles])
+        assert np.array_equal(row, ref.hashvalues)
+
+
+def test_lean_minhashes_work_with_minhashlsh() -> None:
+    sets = [frozenset(f"s{i}" for i in range(50)), frozenset(f"s{i}" for i in range(2, 50)),
+            frozenset(f"t{i}" for i in range(50))]
+    rows = signatures(sets, 128, 1)
+    lsh = MinHashLSH(threshold=0.8, num_perm=128, params=(21, 6))
+    for i, m in enumerate(lean_minhashes(rows, 1)):
+        lsh.insert(i, m)
+    assert sorted(lsh.query(lean_minhashes(rows[:1], 1)[0])) == [0, 1]
+
+
+def test_band_keys_match_when_bands_match() -> None:
+    rows = signatures([frozenset({"a", "b", "c"}), frozenset({"a", "b", "c"}), frozenset({"x"})], 128, 1)
+    keys = band_keys(rows, 21, 6)
+    assert keys.shape == (3, 21)
+    assert np.array_equal(keys[0], keys[1])
+    assert not np.intersect1d(keys[0], keys[2]).size
+    assert len(set(keys[0].tolist())) == 21  # the band number is part of the key
