@@ -25,8 +25,9 @@ def paragraphs(data: Path = DEFAULT_DATA) -> list[str]:
         if found:
             return found
     rng = random.Random(0)
-    words = ("model data market launch team research users growth policy city river council energy "
-             "school health price vote court film music season league report study").split()
+    words = ["model", "data", "market", "launch", "team", "research", "users", "growth", "policy", "city",
+             "river", "council", "energy", "school", "health", "price", "vote", "court", "film", "music",
+             "season", "league", "report", "study"]
     return [" ".join(rng.choice(words) for _ in range(rng.randint(15, 60))).capitalize() + "." for _ in range(3000)]
 
 

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import make_corpus  # noqa: E402
+from corpus import make_corpus
 
 NEW = ("A council meeting ran late into the night as residents argued over the new bridge, its cost and "
        "the years of roadworks it would bring to the old town.\nComments\n")

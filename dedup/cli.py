@@ -16,9 +16,9 @@ from typing import Any, NoReturn
 import click
 
 from . import __version__
-from .config import Config, discover, validate
+from .config import Config, discover, merge_accept, validate
 from .corpus import corpus_root
-from .errors import DedupError
+from .errors import DedupError, UsageError
 from .model import Result
 
 
@@ -37,6 +37,10 @@ class _Command(click.Command):
             _fail(exc.message, exc.exit_code)
         except KeyboardInterrupt:
             _fail("interrupted; the previous output, if any, is intact", 130)
+        except BrokenPipeError:  # `dedup diff out | head`: the reader left, which is not an error
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(0)
         except click.exceptions.Exit:
             raise
         except click.ClickException:
@@ -107,7 +111,8 @@ def _report(result: Result, out: Path, quiet: bool) -> None:
     click.echo(f"  repairs:             {kinds.get('repair', 0)}")
     click.echo(f"  suspects kept:       {len(result.suspects)} (listed in summary.json)")
     click.echo(f"  characters removed:  {removed_chars}")
-    click.echo(f"wrote {out}/: corpus/ ({read - dropped} documents), changes.jsonl, summary.json")
+    click.echo(f"wrote {out}/: corpus/ ({read - dropped} documents), changes.jsonl, summary.json, "
+               "report.html, report.md")
 
 
 @main.command(cls=_Command)
@@ -125,10 +130,12 @@ def _report(result: Result, out: Path, quiet: bool) -> None:
 @click.option("--seed", type=int, help="MinHash seed (default 1).")
 @click.option("--keep", type=click.Choice(["first", "longest"]), help="Which copy of a duplicate is kept.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors.")
+@click.option("--accept", "accept_files", multiple=True, type=click.Path(path_type=Path), metavar="FILE",
+              help="Review decisions to obey (TOML with [accept] ids/patterns, as report.html exports); repeatable.")
 @click.option("--fail-if-changed", is_flag=True,
               help="Exit 1 when OUT differed from what this run wrote (a stale lock file); for hooks and CI.")
 def clean(paths: tuple[Path, ...], output: Path | None, config_file: Path | None, quiet: bool,
-          fail_if_changed: bool, **flags: Any) -> None:
+          fail_if_changed: bool, accept_files: tuple[Path, ...], **flags: Any) -> None:
     """Clean PATHS (files or folders; default: seeds) into OUT (default: out).
 
     Writes OUT/corpus/ (cleaned documents, mirroring the input paths), OUT/changes.jsonl (every
@@ -139,6 +146,8 @@ def clean(paths: tuple[Path, ...], output: Path | None, config_file: Path | None
 
     config, input_paths = _load_config(paths, config_file)
     config = _overrides(config, **flags)
+    for accept_file in accept_files:
+        config = merge_accept(config, accept_file)
     out = output or Path(config.output)
     result = run_clean(input_paths, config, out)
     before = _tree(out) if fail_if_changed else {}
@@ -204,6 +213,44 @@ def restore(out: Path, target: Path) -> None:
 
     written = run_restore(out, target)
     click.echo(f"dedup: restored {len(written)} documents into {target}/")
+
+
+@main.command(cls=_Command)
+@click.argument("out", type=click.Path(path_type=Path), default="out")
+def report(out: Path) -> None:
+    """Rebuild OUT/report.html and OUT/report.md from OUT (default: out)."""
+    from .pipeline import write_reports
+
+    write_reports(out)
+    click.echo(f"dedup: wrote {out}/report.html and {out}/report.md")
+
+
+@main.command(cls=_Command)
+@click.argument("out", type=click.Path(path_type=Path), default="out")
+@click.argument("docs", nargs=-1)
+@click.option("--color/--no-color", "colour", default=None,
+              help="Colour the diff (default: on a terminal, unless NO_COLOR is set; FORCE_COLOR forces it).")
+def diff(out: Path, docs: tuple[str, ...], colour: bool | None) -> None:
+    """Show what the cleaner changed in OUT as a unified diff, with the reason on each hunk.
+
+    DOCS limits it to some documents (paths relative to the corpus root). Paged like `git diff`
+    on a terminal, plain otherwise.
+    """
+    from .report import load, terminal
+
+    data = load(out)
+    known = {d.doc for d in data.documents}
+    unknown = [d for d in docs if d not in known]
+    if unknown:
+        raise UsageError(f"{unknown[0]}: not a document of {out}; `dedup diff {out}` lists them all")
+    tty = sys.stdout.isatty()
+    painted = terminal.use_colour(tty) if colour is None else colour
+    lines = terminal.render(data, docs, painted)
+    if tty:
+        click.echo_via_pager(line + "\n" for line in lines)
+    else:
+        for line in lines:
+            click.echo(line, color=painted)
 
 
 @main.command(cls=_Command)

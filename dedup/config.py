@@ -298,3 +298,22 @@ def as_dict(config: object) -> dict[str, object]:
     assert isinstance(data, dict)
     data.pop("source", None)
     return data
+
+
+def merge_accept(config: Config, path: Path) -> Config:
+    """Add the ``[accept]`` ids and patterns of a review file (as report.html exports) to ``config``."""
+    if not path.is_file():
+        raise ConfigError(f"{path}: review file not found; export it from report.html or check the path")
+    found = read_file(path)
+    table = found[0] if found else {}
+    unknown = set(table) - {"accept"}
+    if unknown:
+        raise ConfigError(f"{path}: a review file holds only an [accept] table, found '{sorted(unknown)[0]}'")
+    accept = table.get("accept", {})
+    if not isinstance(accept, dict):
+        raise ConfigError(f"{path}: [accept] must be a table")
+    extra = _apply_section(str(path), "accept.", AcceptConfig(), accept)
+    merged = AcceptConfig(ids=(*config.accept.ids, *extra.ids), patterns=(*config.accept.patterns, *extra.patterns))
+    config = replace(config, accept=merged)
+    validate(config, str(path))
+    return config

@@ -309,8 +309,18 @@ def write(result: Result, out: Path, config: Config) -> None:
             target.write_bytes(doc.output.encode("utf-8"))
         (tmp / "changes.jsonl").write_text(changelog.dumps(result.changes), encoding="utf-8")
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_reports(tmp)
 
     corpus.publish_dir(out, build)
+
+
+def write_reports(out: Path) -> None:
+    """(Re)build ``report.html`` and ``report.md`` from what is in ``out``."""
+    from .report import html, load, markdown
+
+    data = load(out)
+    corpus.write_atomic(out / "report.html", html.render(data).encode("utf-8"))
+    corpus.write_atomic(out / "report.md", markdown.render(data).encode("utf-8"))
 
 
 def restore(out: Path, target: Path) -> list[str]:

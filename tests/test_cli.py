@@ -38,7 +38,8 @@ def test_clean_with_no_arguments_reads_seeds_and_writes_out(seeds_copy: Path) ->
     assert code == 0, err
     assert "boilerplate removed" in out
     project = seeds_copy.parent
-    assert sorted(p.name for p in (project / "out").iterdir()) == ["changes.jsonl", "corpus", "summary.json"]
+    assert sorted(p.name for p in (project / "out").iterdir()) == [
+        "changes.jsonl", "corpus", "report.html", "report.md", "summary.json"]
     assert sorted(read_tree(project / "out" / "corpus")) == sorted(read_tree(SEEDS))
     assert read_tree(seeds_copy) == read_tree(SEEDS), "the input was modified"
 
