@@ -57,12 +57,15 @@ def encode_text(text: str, encoding: str) -> bytes:
     raise ValueError(f"unknown encoding {encoding!r}")
 
 
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+
+
 def _control_ratio(text: str) -> float:
+    """Share of control characters (not whitespace) in the first 64 KiB: high means binary."""
     if not text:
         return 0.0
     sample = text[:65536]
-    bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\n\r\f\v") or 0x7F <= ord(ch) < 0xA0)
-    return bad / len(sample)
+    return len(_CONTROL.findall(sample)) / len(sample)
 
 
 def decode_document(doc: str, raw: bytes) -> Document | Skipped:

@@ -136,14 +136,38 @@ def shingles(key: str, channel: str, config: NeardupConfig) -> frozenset[str]:
     return char_shingles(key, config.char_ngram) if channel == "char" else word_shingles(key, config.ngram)
 
 
-def _candidate_pairs(shingle_sets: Sequence[frozenset[str]], config: NeardupConfig,
-                     bands: int, rows: int) -> list[tuple[int, int]]:
-    """LSH candidate pairs (i < j) among the given shingle sets, sorted."""
-    if len(shingle_sets) < 2:
+class Memo:
+    """Shingle sets and signatures by (channel, folded key), kept across the rounds of one run.
+
+    The pipeline re-runs duplicate finding after re-judging boilerplate; passages do not change
+    between rounds, so neither do their shingles and signatures.
+    """
+
+    def __init__(self, config: NeardupConfig) -> None:
+        self.config = config
+        self._shingles: dict[tuple[str, str], frozenset[str]] = {}
+        self._minhashes: dict[tuple[str, str], Any] = {}
+
+    def shingles(self, channel: str, key: str) -> frozenset[str]:
+        found = self._shingles.get((channel, key))
+        if found is None:
+            found = self._shingles[(channel, key)] = shingles(key, channel, self.config)
+        return found
+
+    def minhashes(self, channel: str, keys: Sequence[str]) -> list[Any]:
+        missing = [k for k in dict.fromkeys(keys) if (channel, k) not in self._minhashes]
+        if missing:
+            computed = _signatures([self.shingles(channel, k) for k in missing], self.config)
+            self._minhashes.update(((channel, k), m) for k, m in zip(missing, computed, strict=True))
+        return [self._minhashes[(channel, k)] for k in keys]
+
+
+def _candidate_pairs(signatures: Sequence[Any], config: NeardupConfig, bands: int, rows: int) -> list[tuple[int, int]]:
+    """LSH candidate pairs (i < j) among the given signatures, sorted."""
+    if len(signatures) < 2:
         return []
     from datasketch import MinHashLSH
 
-    signatures = _signatures(shingle_sets, config)
     lsh = MinHashLSH(threshold=config.threshold, num_perm=config.num_perm, params=(bands, rows))
     with lsh.insertion_session() as session:
         for i, sig in enumerate(signatures):
@@ -157,10 +181,11 @@ def _candidate_pairs(shingle_sets: Sequence[frozenset[str]], config: NeardupConf
 
 
 def find_duplicates(documents: Sequence[Sequence[Passage]], config: NeardupConfig,
-                    exclude: set[PassageRef] | None = None) -> NeardupResult:
+                    exclude: set[PassageRef] | None = None, memo: Memo | None = None) -> NeardupResult:
     """Near-duplicate passages across and within ``documents`` (given in sorted order)."""
     bands, rows = choose_bands(config.threshold, config.num_perm, config.target_recall)
     exclude = exclude or set()
+    memo = memo or Memo(config)
 
     # 1-2: eligible passages, grouped by exact folded key.
     groups: dict[str, list[PassageRef]] = defaultdict(list)
@@ -182,9 +207,10 @@ def find_duplicates(documents: Sequence[Sequence[Passage]], config: NeardupConfi
     channel_sets: dict[str, dict[int, frozenset[str]]] = {"char": {}, "word": {}}
     for channel in ("char", "word"):
         members = [i for i in range(len(keys)) if channel in channels(words[i], config)]
-        sets = [shingles(keys[i], channel, config) for i in members]
+        sets = [memo.shingles(channel, keys[i]) for i in members]
         channel_sets[channel] = dict(zip(members, sets, strict=True))
-        for a, b in _candidate_pairs(sets, config, bands, rows):
+        signatures = memo.minhashes(channel, [keys[i] for i in members])
+        for a, b in _candidate_pairs(signatures, config, bands, rows):
             if jaccard(sets[a], sets[b]) >= config.threshold:
                 uf.union(members[a], members[b])
 

@@ -25,7 +25,7 @@ from . import corpus
 from .config import Config
 from .errors import InputError, InternalError
 from .model import Change, DocResult, Document, Passage, Result, Skipped, Suspect
-from .neardup import NeardupResult, find_duplicates, jaccard, word_shingles
+from .neardup import Memo, NeardupResult, find_duplicates, jaccard, word_shingles
 from .normalize import propose_repairs
 from .passages import split
 from .rules import Decision, active_rules, find_boilerplate
@@ -125,9 +125,10 @@ def _settle(prepared: list[Prepared], config: Config) -> NeardupResult:
     """
     removed_dups: dict[int, frozenset[int]] = {}
     near = NeardupResult((), (), 0, 0)
+    memo = Memo(config.neardup)
     for _ in range(MAX_ROUNDS):
         excluded = {(d, dec.index) for d, item in enumerate(prepared) for dec in item.boilerplate}
-        near = find_duplicates([p.passages for p in prepared], config.neardup, excluded)
+        near = find_duplicates([p.passages for p in prepared], config.neardup, excluded, memo)
         near = replace(near, duplicates=tuple(
             dup for dup in near.duplicates
             if not accepted(config, prepared[dup.passage[0]].removal_id(
