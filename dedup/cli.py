@@ -129,13 +129,15 @@ def _report(result: Result, out: Path, quiet: bool) -> None:
 @click.option("--min-words", type=int, help="Shortest passage removable as a duplicate (default 5).")
 @click.option("--seed", type=int, help="MinHash seed (default 1).")
 @click.option("--keep", type=click.Choice(["first", "longest"]), help="Which copy of a duplicate is kept.")
-@click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Processes for the per-document stages "
+              "(default: all cores on large corpora). The output is the same for every value.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors (no progress bar).")
 @click.option("--accept", "accept_files", multiple=True, type=click.Path(path_type=Path), metavar="FILE",
               help="Review decisions to obey (TOML with [accept] ids/patterns, as report.html exports); repeatable.")
 @click.option("--fail-if-changed", is_flag=True,
               help="Exit 1 when OUT differed from what this run wrote (a stale lock file); for hooks and CI.")
 def clean(paths: tuple[Path, ...], output: Path | None, config_file: Path | None, quiet: bool,
-          fail_if_changed: bool, accept_files: tuple[Path, ...], **flags: Any) -> None:
+          fail_if_changed: bool, accept_files: tuple[Path, ...], jobs: int | None, **flags: Any) -> None:
     """Clean PATHS (files or folders; default: seeds) into OUT (default: out).
 
     Writes OUT/corpus/ (cleaned documents, mirroring the input paths), OUT/changes.jsonl (every
@@ -149,9 +151,16 @@ def clean(paths: tuple[Path, ...], output: Path | None, config_file: Path | None
     for accept_file in accept_files:
         config = merge_accept(config, accept_file)
     out = output or Path(config.output)
-    result = run_clean(input_paths, config, out)
-    before = _tree(out) if fail_if_changed else {}
-    write(result, out, config)
+    from .progress import Progress
+
+    progress = Progress(0, enabled=None if not quiet else False)
+    try:
+        result = run_clean(input_paths, config, out, jobs=jobs, progress=progress)
+        progress.stage("writing")
+        before = _tree(out) if fail_if_changed else {}
+        write(result, out, config)
+    finally:
+        progress.close()
     _report(result, out, quiet)
     if fail_if_changed and _tree(out) != before:
         click.echo(f"dedup: {out}/ was out of date and has been rebuilt; stage it with your change", err=True)

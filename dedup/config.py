@@ -63,6 +63,7 @@ class NeardupConfig:
     target_recall: float = 0.99  # LSH bands are chosen so a pair at the threshold is found this often
     within_documents: bool = True
     across_documents: bool = True
+    lsh: str = "sorted"  # candidate search: "sorted" band keys (fast) or datasketch's "minhashlsh" index
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ KEYS: dict[str, str] = {
     "neardup.target_recall": "probability that LSH proposes a pair at the threshold",
     "neardup.within_documents": "remove duplicate passages inside one document",
     "neardup.across_documents": "remove duplicate passages across documents",
+    "neardup.lsh": "candidate search: `sorted` band keys (fast) or `minhashlsh` (datasketch's index); same output",
     "accept.ids": "stable ids of changes a reviewer accepted: they are not made (clean) or flagged (check)",
     "accept.patterns": "regexes: a passage they match (searched, case-insensitive) is never removed",
 }
@@ -227,6 +229,8 @@ def validate(config: Config, origin: str) -> None:
             f"{origin}: neardup.word_from_words ({nd.word_from_words}) must not exceed "
             f"neardup.char_below_words ({nd.char_below_words}), or some passages get no shingles"
         )
+    if nd.lsh not in ("sorted", "minhashlsh"):
+        raise ConfigError(f"{origin}: neardup.lsh must be 'sorted' or 'minhashlsh', got {nd.lsh!r}")
     if nd.keep not in ("first", "longest"):
         raise ConfigError(f"{origin}: neardup.keep must be 'first' or 'longest', got {nd.keep!r}")
     for pattern in config.accept.patterns:

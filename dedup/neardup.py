@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -147,6 +147,12 @@ class Memo:
         self.config = config
         self._shingles: dict[tuple[str, str], frozenset[str]] = {}
         self._minhashes: dict[tuple[str, str], Any] = {}
+        self._rows: dict[tuple[str, str], Any] = {}
+
+    def add_rows(self, rows: Iterable[tuple[str, str, Any]]) -> None:
+        """Signature rows computed elsewhere (the per-document stage, in worker processes)."""
+        for channel, key, row in rows:
+            self._rows.setdefault((channel, key), row)
 
     def shingles(self, channel: str, key: str) -> frozenset[str]:
         found = self._shingles.get((channel, key))
@@ -154,16 +160,76 @@ class Memo:
             found = self._shingles[(channel, key)] = shingles(key, channel, self.config)
         return found
 
+    def rows(self, channel: str, keys: Sequence[str]) -> Any:
+        """Signature rows (uint32, one per key), computing those not yet known."""
+        import numpy as np
+
+        from .signatures import signatures
+
+        fresh = [k for k in dict.fromkeys(keys) if (channel, k) not in self._rows]
+        if fresh:
+            computed = signatures([self.shingles(channel, k) for k in fresh], self.config.num_perm, self.config.seed)
+            self._rows.update(((channel, k), row) for k, row in zip(fresh, computed, strict=True))
+        if not keys:
+            return np.zeros((0, self.config.num_perm), dtype=np.uint32)
+        return np.stack([self._rows[(channel, k)] for k in keys])
+
     def minhashes(self, channel: str, keys: Sequence[str]) -> list[Any]:
+        """The same signatures as ``datasketch.LeanMinHash`` objects."""
+        from .signatures import lean_minhashes
+
         missing = [k for k in dict.fromkeys(keys) if (channel, k) not in self._minhashes]
         if missing:
-            computed = _signatures([self.shingles(channel, k) for k in missing], self.config)
-            self._minhashes.update(((channel, k), m) for k, m in zip(missing, computed, strict=True))
+            wrapped = lean_minhashes(self.rows(channel, missing), self.config.seed)
+            self._minhashes.update(((channel, k), m) for k, m in zip(missing, wrapped, strict=True))
         return [self._minhashes[(channel, k)] for k in keys]
 
 
+def passage_signatures(passages: Sequence[Passage], config: NeardupConfig) -> tuple[tuple[str, str, Any], ...]:
+    """(channel, key, signature row) for every comparable passage: the per-document part of MinHash."""
+    from .signatures import signatures
+
+    out: list[tuple[str, str, Any]] = []
+    for channel in ("char", "word"):
+        keys = list(dict.fromkeys(p.key for p in passages if channel in channels(p.words, config)))
+        if keys:
+            rows = signatures([shingles(k, channel, config) for k in keys], config.num_perm, config.seed)
+            out.extend((channel, k, row) for k, row in zip(keys, rows, strict=True))
+    return tuple(out)
+
+
+def _candidate_pairs_sorted(signature_rows: Any, bands: int, rows: int) -> list[tuple[int, int]]:
+    """LSH candidate pairs (i < j) from sorted band keys: the pairs MinHashLSH would propose.
+
+    Two signatures share a bucket of ``MinHashLSH(params=(bands, rows))`` exactly when a band of
+    ``rows`` hash values is equal in both; here each band is digested to a 64-bit key and equal
+    keys are found by sorting. A digest collision can only add a candidate, which verification
+    then rejects, so the verified pairs (and the output) are the same as with MinHashLSH, faster.
+    """
+    import numpy as np
+
+    from .signatures import band_keys
+
+    n = len(signature_rows)
+    if n < 2:
+        return []
+    keys = band_keys(signature_rows, bands, rows).reshape(-1)
+    owners = np.repeat(np.arange(n, dtype=np.int64), bands)
+    order = np.argsort(keys, kind="stable")
+    keys, owners = keys[order], owners[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    ends = np.r_[starts[1:], len(keys)]
+    pairs: set[tuple[int, int]] = set()
+    for lo, hi in zip(starts[ends - starts > 1].tolist(), ends[ends - starts > 1].tolist(), strict=True):
+        members = sorted(set(owners[lo:hi].tolist()))
+        for x in range(len(members)):
+            for y in range(x + 1, len(members)):
+                pairs.add((members[x], members[y]))
+    return sorted(pairs)
+
+
 def _candidate_pairs(signatures: Sequence[Any], config: NeardupConfig, bands: int, rows: int) -> list[tuple[int, int]]:
-    """LSH candidate pairs (i < j) among the given signatures, sorted."""
+    """LSH candidate pairs (i < j) among the given signatures, from datasketch's MinHashLSH, sorted."""
     if len(signatures) < 2:
         return []
     from datasketch import MinHashLSH
@@ -209,8 +275,12 @@ def find_duplicates(documents: Sequence[Sequence[Passage]], config: NeardupConfi
         members = [i for i in range(len(keys)) if channel in channels(words[i], config)]
         sets = [memo.shingles(channel, keys[i]) for i in members]
         channel_sets[channel] = dict(zip(members, sets, strict=True))
-        signatures = memo.minhashes(channel, [keys[i] for i in members])
-        for a, b in _candidate_pairs(signatures, config, bands, rows):
+        member_keys = [keys[i] for i in members]
+        if config.lsh == "minhashlsh":
+            pairs = _candidate_pairs(memo.minhashes(channel, member_keys), config, bands, rows)
+        else:
+            pairs = _candidate_pairs_sorted(memo.rows(channel, member_keys), bands, rows)
+        for a, b in pairs:
             if jaccard(sets[a], sets[b]) >= config.threshold:
                 uf.union(members[a], members[b])
 

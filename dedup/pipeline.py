@@ -13,10 +13,11 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import regex
 
@@ -25,9 +26,10 @@ from . import corpus
 from .config import Config
 from .errors import InputError, InternalError
 from .model import Change, DocResult, Document, Passage, Result, Skipped, Suspect
-from .neardup import Memo, NeardupResult, find_duplicates, jaccard, word_shingles
+from .neardup import Memo, NeardupResult, find_duplicates, jaccard, passage_signatures, word_shingles
 from .normalize import propose_repairs
 from .passages import split
+from .progress import Progress
 from .rules import Decision, active_rules, find_boilerplate
 
 
@@ -41,6 +43,7 @@ class Prepared:
     boilerplate: tuple[Decision, ...]
     suspects: tuple[Suspect, ...]
     occurrences: tuple[int, ...] = ()  # per passage: earlier passages with the same original text
+    signatures: tuple[tuple[str, str, Any], ...] = ()  # (channel, folded key, MinHash row) per comparable passage
 
     def removal_id(self, passage: Passage, kind: str, rule: str) -> str:
         core = self.document.text[passage.start:passage.end]
@@ -78,7 +81,8 @@ def prepare(document: Document, config: Config) -> Prepared:
         core = document.text[p.start:p.end]
         occurrences.append(seen[core])
         seen[core] += 1
-    item = Prepared(document, tuple(repairs), tuple(passages), (), (), tuple(occurrences))
+    item = Prepared(document, tuple(repairs), tuple(passages), (), (), tuple(occurrences),
+                    passage_signatures(passages, config.neardup))
     return judge_boilerplate(item, passages, config)
 
 
@@ -126,6 +130,8 @@ def _settle(prepared: list[Prepared], config: Config) -> NeardupResult:
     removed_dups: dict[int, frozenset[int]] = {}
     near = NeardupResult((), (), 0, 0)
     memo = Memo(config.neardup)
+    for item in prepared:
+        memo.add_rows(item.signatures)
     for _ in range(MAX_ROUNDS):
         excluded = {(d, dec.index) for d, item in enumerate(prepared) for dec in item.boilerplate}
         near = find_duplicates([p.passages for p in prepared], config.neardup, excluded, memo)
@@ -261,11 +267,56 @@ def restore_text(output: str | None, changes: Sequence[Change]) -> str:
     return changelog.invert(output or "", [c for c in changes if c.start != c.end or c.replacement or c.text])
 
 
-def clean(paths: Sequence[str | Path], config: Config | None = None, output: Path | None = None) -> Result:
+def _prepare_source(task: tuple[corpus.Source, Config]) -> Prepared | Skipped:
+    """Worker: read, decode and prepare one file (a top-level function, so processes can run it)."""
+    source, config = task
+    item = corpus.read_source(source)
+    return item if isinstance(item, Skipped) else prepare(item, config)
+
+
+def default_jobs(documents: int) -> int:
+    """All cores, except for corpora too small to repay starting processes."""
+    try:
+        import os
+
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        import os
+
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, documents // 200))
+
+
+def _prepare_all(sources: Sequence[corpus.Source], config: Config, jobs: int,
+                 progress: Progress | None) -> Iterator[Prepared | Skipped]:
+    """Per-document stages, in input order whatever ``jobs`` is (so output never depends on it)."""
+    tasks = ((s, config) for s in sources)
+    if jobs <= 1:
+        for task in tasks:
+            item = _prepare_source(task)
+            if progress:
+                progress.advance(1, item.document.size if isinstance(item, Prepared) else 0)
+            yield item
+        return
+    import multiprocessing
+
+    # fork where there is one: workers start instantly and work from any __main__ (a script on stdin,
+    # a notebook); spawn re-imports __main__, which fails there. dedup starts no threads before this.
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with multiprocessing.get_context(method).Pool(jobs) as pool:
+        for item in pool.imap(_prepare_source, tasks, chunksize=64):
+            if progress:
+                progress.advance(1, item.document.size if isinstance(item, Prepared) else 0)
+            yield item
+
+
+def clean(paths: Sequence[str | Path], config: Config | None = None, output: Path | None = None,
+          jobs: int | None = None, progress: Progress | None = None) -> Result:
     """Clean the corpus under ``paths``: the library entry point behind ``dedup clean``.
 
     ``output`` is only used to refuse inputs that overlap it; nothing is written here (see
-    :func:`write`).
+    :func:`write`). ``jobs`` processes run the per-document stages (default: all cores for large
+    corpora); the result is the same for every value.
     """
     config = config or Config()
     _root, sources = corpus.discover([Path(p) for p in paths], config.include, config.exclude, output)
@@ -278,13 +329,18 @@ def clean(paths: Sequence[str | Path], config: Config | None = None, output: Pat
     prepared: list[Prepared] = []
     skipped: list[Skipped] = []
     warnings: list[str] = []
-    for item in corpus.read_all(sources):
+    if progress:
+        progress.total = len(sources)
+        progress.stage("reading + rules")
+    for item in _prepare_all(sources, config, jobs or default_jobs(len(sources)), progress):
         if isinstance(item, Skipped):
             skipped.append(item)
             continue
-        if not item.text:
-            warnings.append(f"{item.doc}: empty file; copied as it is")
-        prepared.append(prepare(item, config))
+        if not item.document.text:
+            warnings.append(f"{item.document.doc}: empty file; copied as it is")
+        prepared.append(item)
+    if progress:
+        progress.stage("near-duplicates")
     results, near = plan(prepared, config)
     docs = [p.document.doc for p in prepared]
     clusters = tuple(tuple(f"{docs[d]}:{prepared[d].passages[i].line}" for d, i in cluster)

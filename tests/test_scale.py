@@ -1,0 +1,63 @@
+"""Output never depends on how the work is split: --jobs, the LSH backend; and the progress line."""
+
+from __future__ import annotations
+
+import io
+import random
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from conftest import write_corpus
+from strategies import WIDGETS, WORDS
+
+from dedup import Config, clean
+from dedup.progress import Progress
+
+
+def generated(root: Path, n: int = 240) -> Path:
+    rng = random.Random(3)
+    shared = [" ".join(rng.choice(WORDS) for _ in range(30)) + "." for _ in range(20)]
+    files = {}
+    for i in range(n):
+        lines = [f"Title {i}"]
+        lines += [" ".join(rng.choice(WORDS) for _ in range(rng.randint(10, 40))) + "." for _ in range(4)]
+        if i % 3 == 0:
+            lines.append(rng.choice(shared))
+        if i % 5 == 0:
+            lines.append(rng.choice(shared).replace("data", "facts", 1))
+        lines.append(rng.choice(WIDGETS))
+        files[f"{i % 7}/doc{i:04d}.txt"] = "\n".join(lines) + "\n"
+    return write_corpus(root, files)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return generated(tmp_path_factory.mktemp("scale") / "c")
+
+
+def test_jobs_do_not_change_the_result(corpus: Path) -> None:
+    one = clean([corpus], Config(), jobs=1)
+    two = clean([corpus], Config(), jobs=2)
+    assert one == two
+    assert any(c.kind == "duplicate" for c in one.changes)
+
+
+def test_lsh_backends_agree(corpus: Path) -> None:
+    sorted_keys = clean([corpus], Config(), jobs=1)
+    datasketch = clean([corpus], replace(Config(), neardup=replace(Config().neardup, lsh="minhashlsh")), jobs=1)
+    assert sorted_keys == datasketch
+
+
+def test_progress_draws_only_when_enabled() -> None:
+    stream = io.StringIO()
+    progress = Progress(10, stream=stream, enabled=True)
+    progress.stage("reading + rules")
+    progress.advance(5, 5000)
+    progress.close()
+    assert "docs/s" in stream.getvalue() and "reading + rules" in stream.getvalue()
+    quiet = io.StringIO()
+    silent = Progress(10, stream=quiet, enabled=False)
+    silent.advance(5)
+    silent.close()
+    assert quiet.getvalue() == ""
