@@ -63,6 +63,7 @@ class NeardupConfig:
     target_recall: float = 0.99  # LSH bands are chosen so a pair at the threshold is found this often
     within_documents: bool = True
     across_documents: bool = True
+    documents: bool = True  # also drop whole documents that near-duplicate an earlier one
     lsh: str = "sorted"  # candidate search: "sorted" band keys (fast) or datasketch's "minhashlsh" index
 
 
@@ -108,6 +109,7 @@ KEYS: dict[str, str] = {
     "neardup.target_recall": "probability that LSH proposes a pair at the threshold",
     "neardup.within_documents": "remove duplicate passages inside one document",
     "neardup.across_documents": "remove duplicate passages across documents",
+    "neardup.documents": "drop whole documents whose shingle Jaccard with a kept one reaches the threshold",
     "neardup.lsh": "candidate search: `sorted` band keys (fast) or `minhashlsh` (datasketch's index); same output",
     "accept.ids": "stable ids of changes a reviewer accepted: they are not made (clean) or flagged (check)",
     "accept.patterns": "regexes: a passage they match (searched, case-insensitive) is never removed",

@@ -331,3 +331,69 @@ def find_duplicates(documents: Sequence[Sequence[Passage]], config: NeardupConfi
             found_clusters.append(tuple(ref for ref, _ in members_refs))
     duplicates.sort(key=lambda d: d.passage)
     return NeardupResult(tuple(duplicates), tuple(found_clusters), bands, rows)
+
+
+@dataclass(frozen=True)
+class DocumentDuplicate:
+    """A whole document whose shingle Jaccard with a kept document reaches the threshold."""
+
+    document: int
+    canonical: int
+    similarity: float
+
+
+def document_shingles(passages: Iterable[Passage], config: NeardupConfig) -> frozenset[str]:
+    """A document's shingles: the union of its passages' word n-grams.
+
+    Using the union (n-grams never span two passages) makes a document's MinHash the element-wise
+    minimum of its passages' rows, which the per-document stage has already computed.
+    """
+    out: set[str] = set()
+    for p in passages:
+        out |= word_shingles(p.key, config.ngram)
+    return frozenset(out)
+
+
+def find_document_duplicates(documents: Sequence[Sequence[Passage]], config: NeardupConfig,
+                             exclude: set[PassageRef], memo: Memo,
+                             accepted: set[int] | None = None) -> list[DocumentDuplicate]:
+    """Whole documents that near-duplicate an earlier kept one (same threshold, bands and policy)."""
+    import numpy as np
+
+    bands, rows = choose_bands(config.threshold, config.num_perm, config.target_recall)
+    accepted = accepted or set()
+    kept_passages = [[p for p in passages if (d, p.index) not in exclude] for d, passages in enumerate(documents)]
+    sets = [document_shingles(ps, config) for ps in kept_passages]
+    candidates = [d for d in range(len(documents)) if sets[d]]
+    if len(candidates) < 2:
+        return []
+    signature_rows = np.stack([
+        np.minimum.reduce(memo.rows("word", [p.key for p in kept_passages[d] if p.key]), axis=0)
+        for d in candidates
+    ])
+    uf = _UnionFind(len(candidates))
+    for a, b in _candidate_pairs_sorted(signature_rows, bands, rows):
+        if jaccard(sets[candidates[a]], sets[candidates[b]]) >= config.threshold:
+            uf.union(a, b)
+    clusters: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(candidates)):
+        clusters[uf.find(i)].append(candidates[i])
+
+    def order(d: int) -> tuple[Any, ...]:
+        if config.keep == "longest":
+            return (-sum(len(p.text) for p in kept_passages[d]), d)
+        return (d,)
+
+    found: list[DocumentDuplicate] = []
+    for members in clusters.values():
+        if len(members) < 2:
+            continue
+        kept: list[int] = []
+        for d in sorted(members, key=order):
+            scored = [(jaccard(sets[d], sets[k]), -k) for k in kept]
+            best = max(scored, default=(0.0, 0))
+            if best[0] >= config.threshold and d not in accepted:
+                found.append(DocumentDuplicate(d, -best[1], round(best[0], 4)))
+            else:
+                kept.append(d)
+    return sorted(found, key=lambda x: x.document)

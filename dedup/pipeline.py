@@ -26,7 +26,16 @@ from . import corpus
 from .config import Config
 from .errors import InputError, InternalError
 from .model import Change, DocResult, Document, Passage, Result, Skipped, Suspect
-from .neardup import Memo, NeardupResult, find_duplicates, jaccard, passage_signatures, word_shingles
+from .neardup import (
+    DocumentDuplicate,
+    Memo,
+    NeardupResult,
+    find_document_duplicates,
+    find_duplicates,
+    jaccard,
+    passage_signatures,
+    word_shingles,
+)
 from .normalize import propose_repairs
 from .passages import split
 from .progress import Progress
@@ -118,7 +127,7 @@ def _document_similarity(a: Sequence[Passage], b: Sequence[Passage], n: int) -> 
 MAX_ROUNDS = 6
 
 
-def _settle(prepared: list[Prepared], config: Config) -> NeardupResult:
+def _settle(prepared: list[Prepared], config: Config, memo: Memo, dropped: set[int]) -> NeardupResult:
     """Find duplicates, then re-judge boilerplate as if the duplicates were already gone, until stable.
 
     Removing a duplicate can move a document's last prose paragraph, and with it the tail zone
@@ -129,11 +138,9 @@ def _settle(prepared: list[Prepared], config: Config) -> NeardupResult:
     """
     removed_dups: dict[int, frozenset[int]] = {}
     near = NeardupResult((), (), 0, 0)
-    memo = Memo(config.neardup)
-    for item in prepared:
-        memo.add_rows(item.signatures)
+    gone = {(d, p.index) for d in dropped for p in prepared[d].passages}
     for _ in range(MAX_ROUNDS):
-        excluded = {(d, dec.index) for d, item in enumerate(prepared) for dec in item.boilerplate}
+        excluded = gone | {(d, dec.index) for d, item in enumerate(prepared) for dec in item.boilerplate}
         near = find_duplicates([p.passages for p in prepared], config.neardup, excluded, memo)
         near = replace(near, duplicates=tuple(
             dup for dup in near.duplicates
@@ -160,7 +167,17 @@ def _settle(prepared: list[Prepared], config: Config) -> NeardupResult:
 def plan(prepared: Sequence[Prepared], config: Config) -> tuple[list[DocResult], NeardupResult]:
     """Run the global stage and turn every proposal into applied changes."""
     prepared = list(prepared)
-    near = _settle(prepared, config)
+    memo = Memo(config.neardup)
+    for item in prepared:
+        memo.add_rows(item.signatures)
+    whole: dict[int, DocumentDuplicate] = {}
+    if config.neardup.documents:
+        boilerplate = {(d, dec.index) for d, item in enumerate(prepared) for dec in item.boilerplate}
+        accepted_docs = {d for d, item in enumerate(prepared) if changelog.stable_id(
+            item.document.doc, "document-duplicate", "neardup", "") in config.accept.ids}
+        whole = {dd.document: dd for dd in find_document_duplicates(
+            [p.passages for p in prepared], config.neardup, boilerplate, memo, accepted_docs)}
+    near = _settle(prepared, config, memo, set(whole))
     dups_by_doc: dict[int, dict[int, tuple[int, int, float]]] = {}
     for dup in near.duplicates:
         d, i = dup.passage
@@ -178,28 +195,38 @@ def plan(prepared: Sequence[Prepared], config: Config) -> tuple[list[DocResult],
                    and doc_dup_id not in config.accept.ids)
 
         encoding_changes = [c for c in item.repairs if c.rule == "repair-encoding"]
-        if dropped:
+        if d in whole:
+            dd = whole[d]
+            target_doc = prepared[dd.canonical].document
+            changes: list[Change] = [*encoding_changes, Change(
+                doc=doc, kind="document-duplicate", rule="neardup", start=0, end=len(text), text=text,
+                reason=f"the whole document near-duplicates {target_doc.doc} (shingle Jaccard {dd.similarity:.2f})",
+                line=1, duplicate_of=target_doc.doc, duplicate_start=0, duplicate_end=len(target_doc.text),
+                similarity=dd.similarity, id=doc_dup_id,
+            )]
+            output: str | None = None
+        elif dropped:
             owners = Counter(dups[p.index][0] for p in eligible)
             target = min(owners, key=lambda o: (-owners[o], o))
             target_passages = [p for p in prepared[target].passages
                                if p.index not in {dec.index for dec in prepared[target].boilerplate}]
             similarity = round(_document_similarity(remaining, target_passages, config.neardup.ngram), 4)
             share = sum(1 for p in eligible if dups[p.index][0] == target)
-            changes: list[Change] = [*encoding_changes, Change(
+            changes = [*encoding_changes, Change(
                 doc=doc, kind="document-duplicate", rule="neardup", start=0, end=len(text), text=text,
                 reason=f"all {len(eligible)} passages of {config.neardup.min_words}+ words are duplicates "
                        f"({share} of them of {prepared[target].document.doc})",
                 line=1, duplicate_of=prepared[target].document.doc, duplicate_start=0,
                 duplicate_end=len(prepared[target].document.text), similarity=similarity, id=doc_dup_id,
             )]
-            output: str | None = None
+            output = None
         else:
             canonicals = {i: CanonicalCopy(prepared[cd].document.doc, prepared[cd].passages[ci], sim, cd == d)
                           for i, (cd, ci, sim) in dups.items()}
             changes = passage_changes(item, boiler, canonicals)
             output = None
         changes = changelog.assign_ids(changes)
-        if not dropped:
+        if not dropped and d not in whole:
             output = changelog.apply(text, changes)
         _verify(item.document, output, changes)
         results.append(DocResult(item.document, tuple(changes), output))

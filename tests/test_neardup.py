@@ -132,3 +132,22 @@ def test_duplicate_output_is_deterministic(tmp_path: Path, seed: int) -> None:
     first = run(tmp_path / "1", files, seed=seed)
     second = run(tmp_path / "2", files, seed=seed)
     assert {k: v.changes for k, v in first.items()} == {k: v.changes for k, v in second.items()}  # type: ignore[attr-defined]
+
+
+def test_document_level_duplicate_despite_edited_passages(tmp_path: Path) -> None:
+    rng = random.Random(11)
+    vocab = [f"word{i}" for i in range(3000)]
+    paragraphs = [" ".join(rng.sample(vocab, 40)) + "." for _ in range(20)]
+    edited = list(paragraphs)
+    for k in (3, 9, 15):  # three paragraphs each lose a third of their words: no longer passage duplicates
+        words = edited[k].split()
+        edited[k] = " ".join(words[:13] + [f"new{k}_{j}" for j in range(14)] + words[27:])
+    docs = run(tmp_path, {"a.txt": "\n".join(paragraphs) + "\n", "b.txt": "\n".join(edited) + "\n"})
+    (change,) = docs["b.txt"].changes  # type: ignore[attr-defined]
+    assert change.kind == "document-duplicate" and change.duplicate_of == "a.txt"
+    assert 0.8 <= change.similarity < 1.0
+    assert "whole document near-duplicates a.txt" in change.reason
+    off = run(tmp_path / "off", {"a.txt": "\n".join(paragraphs) + "\n", "b.txt": "\n".join(edited) + "\n"},
+              documents=False)
+    assert {c.kind for c in off["b.txt"].changes} == {"duplicate"}  # type: ignore[attr-defined]
+    assert off["b.txt"].output is not None  # type: ignore[attr-defined]
