@@ -36,8 +36,9 @@ from .config import Config, as_dict
 from .corpus import write_atomic
 
 MAGIC = b"DEDUPSIG"
-FORMAT = 1
+FORMAT = 2  # 2: a document-level row per document
 ROW_FIELDS = ("passage", "line", "start", "end", "words", "boilerplate")
+DOCUMENT_ROW = 0xFFFFFFFF  # ``passage`` of the row that holds the whole document's band keys
 
 
 def content_hash(data: bytes) -> bytes:

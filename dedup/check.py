@@ -27,11 +27,11 @@ from typing import Any
 
 from . import changes as changelog
 from . import corpus
-from .cache import Entry, SignatureCache, cache_folder, content_hash
+from .cache import DOCUMENT_ROW, Entry, SignatureCache, cache_folder, content_hash
 from .config import AcceptConfig, Config
 from .errors import InputError
 from .model import Change, Document, Passage, Skipped
-from .neardup import channels, choose_bands, jaccard, shingles
+from .neardup import channels, choose_bands, document_shingles, jaccard, shingles
 from .normalize import propose_repairs
 from .passages import split
 from .pipeline import CanonicalCopy, Prepared, accepted, passage_changes, prepare
@@ -105,7 +105,30 @@ def _entry(item: Prepared, config: Config, bands: int, rows_per_band: int) -> En
             keys[members, c * bands:(c + 1) * bands] = band_keys(sigs, bands, rows_per_band)
     ids = np.array([int(item.removal_id(p, "boilerplate", boiler[p.index].rule), 16) if p.index in boiler else 0
                     for p in passages], dtype=np.uint64)
+    whole = _document_keys(item, config, bands, rows_per_band)
+    if whole is not None:
+        rows = np.vstack([rows, np.array([[DOCUMENT_ROW, 0, 0, 0, 0, 0]], dtype=np.uint32)])
+        doc_keys = np.zeros((1, 2 * bands), dtype=np.uint64)
+        doc_keys[0, bands:] = whole
+        keys = np.vstack([keys, doc_keys])
+        ids = np.append(ids, np.uint64(0))
     return Entry(rows, keys, ids)
+
+
+def _document_set(item: Prepared, config: Config) -> frozenset[str]:
+    boiler = {d.index for d in item.boilerplate}
+    return document_shingles([p for p in item.passages if p.index not in boiler], config.neardup)
+
+
+def _document_keys(item: Prepared, config: Config, bands: int, rows_per_band: int) -> Any:
+    """Band keys of the whole document's signature (as the cleaner's document stage computes it)."""
+    from .signatures import band_keys, signatures
+
+    shingle_set = _document_set(item, config)
+    if not shingle_set:
+        return None
+    sig = signatures([shingle_set], config.neardup.num_perm, config.neardup.seed)
+    return band_keys(sig, bands, rows_per_band)[0]
 
 
 def _query_keys(passage: Passage, config: Config, bands: int, rows_per_band: int) -> list[int]:
@@ -181,6 +204,14 @@ def check(files: Sequence[Path], root: Path, config: Config, fix: bool = False,
             cache.add(hashes[doc], _entry(prepare(d, cache_config), cache_config, bands, rows_per_band))
 
     passages_by_hash: dict[bytes, list[Passage]] = {}
+    prepared_by_hash: dict[bytes, Prepared | None] = {}
+
+    def prepared_of(doc: str) -> Prepared | None:
+        h = hashes[doc]
+        if h not in prepared_by_hash:
+            d = document(doc)
+            prepared_by_hash[h] = prepare(d, cache_config) if d else None
+        return prepared_by_hash[h]
 
     def passages_of(doc: str) -> list[Passage]:
         h = hashes[doc]
@@ -250,6 +281,15 @@ def check(files: Sequence[Path], root: Path, config: Config, fix: bool = False,
 
         eligible = [p for p in item.passages if p.index not in boiler and channels(p.words, nd)]
         whole_id = changelog.stable_id(doc, "document-duplicate", "neardup", "")
+        whole = _whole_document_match(item, doc, checked_docs, config, cache, hashes, docs_by_hash,
+                                      document, prepared_of, bands, rows_per_band) if nd.documents else None
+        if whole is not None and whole_id not in config.accept.ids:
+            other, sim = whole
+            own.append(Finding(shown, doc, 1, "document-duplicate", "neardup", decoded_doc.text[:200], whole_id,
+                               f"the whole document near-duplicates {other} (shingle Jaccard {sim:.2f}); "
+                               "delete the file or accept it", _display(root / other), 1, round(sim, 4)))
+            findings.extend(own)
+            continue
         if eligible and all(p.index in dups for p in eligible) and whole_id not in config.accept.ids:
             owners = sorted({dups[p.index].doc for p in eligible},
                             key=lambda o: (-sum(1 for p in eligible if dups[p.index].doc == o), o))
@@ -274,6 +314,31 @@ def check(files: Sequence[Path], root: Path, config: Config, fix: bool = False,
         corpus.write_atomic(target, previous + changelog.dumps(fix_log).encode("utf-8"))
     cache.save(set(hashes.values()))
     return CheckReport(tuple(findings), tuple(fixed), len(targets), len(hashes), cache.status)
+
+
+def _whole_document_match(item: Prepared, doc: str, checked: set[str], config: Config, cache: SignatureCache,
+                          hashes: dict[str, bytes], docs_by_hash: dict[bytes, list[str]], document: Any,
+                          prepared_of: Any, bands: int, rows_per_band: int) -> tuple[str, float] | None:
+    """The earlier document this one near-duplicates as a whole (the cleaner's document stage), if any."""
+    keys = _document_keys(item, config, bands, rows_per_band)
+    if keys is None:
+        return None
+    mine = _document_set(item, config)
+    best: tuple[float, tuple[int, str]] | None = None
+    for cand in cache.candidates(keys.tolist(), set(hashes.values())):
+        if int(cand.row[0]) != DOCUMENT_ROW:
+            continue
+        for other in docs_by_hash.get(cand.doc_hash, []):
+            order = (int(other in checked), other)
+            if order >= (1, doc):
+                continue
+            theirs = prepared_of(other)
+            if theirs is None:
+                continue
+            sim = jaccard(mine, _document_set(theirs, config))
+            if sim >= config.neardup.threshold and (best is None or (-sim, order) < (-best[0], best[1])):
+                best = (sim, order)
+    return None if best is None else (best[1][1], best[0])
 
 
 def render(report: CheckReport, fmt: str) -> str:

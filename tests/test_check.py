@@ -154,3 +154,22 @@ def test_cli_exit_codes_and_formats(corpus: Path) -> None:
     assert data["findings"][0]["rule"] == "comment-widget"
     gh = runner.invoke(main, ["check", "--root", str(corpus), str(corpus / "new.txt"), "--format", "github"])
     assert gh.stdout.startswith("::error file=") and "title=dedup boilerplate comment-widget" in gh.stdout
+
+
+def test_whole_document_near_duplicate_agrees_with_clean(tmp_path: Path) -> None:
+    import random
+
+    rng = random.Random(11)
+    vocab = [f"word{i}" for i in range(3000)]
+    paragraphs = [" ".join(rng.sample(vocab, 40)) + "." for _ in range(20)]
+    edited = list(paragraphs)
+    for k in (3, 9, 15):
+        words = edited[k].split()
+        edited[k] = " ".join(words[:13] + [f"new{k}_{j}" for j in range(14)] + words[27:])
+    root = write_corpus(tmp_path / "c", {"a.txt": "\n".join(paragraphs) + "\n", "b.txt": "\n".join(edited) + "\n"})
+    report = check([root / "b.txt"], root, Config())
+    (finding,) = report.findings
+    assert finding.kind == "document-duplicate" and finding.duplicate_of and finding.duplicate_of.endswith("a.txt")
+    result = clean([root], Config())
+    assert [c.id for c in result.changes] == [finding.id]
+    assert check([root / "b.txt"], root, Config()).findings == report.findings  # warm cache agrees
