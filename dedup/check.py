@@ -98,10 +98,15 @@ def _entry(item: Prepared, config: Config, bands: int, rows_per_band: int) -> En
     rows = np.array([[p.index, p.line, p.start, p.end, p.words, int(p.index in boiler)] for p in passages],
                     dtype=np.uint32).reshape(-1, 6)
     keys = np.zeros((len(passages), 2 * bands), dtype=np.uint64)
+    known = {(channel, key): row for channel, key, row in item.signatures}  # computed by prepare()
     for c, channel in enumerate(("char", "word")):
         members = [i for i, p in enumerate(passages) if channel in channels(p.words, nd)]
         if members:
-            sigs = signatures([shingles(passages[i].key, channel, nd) for i in members], nd.num_perm, nd.seed)
+            missing = [passages[i].key for i in members if (channel, passages[i].key) not in known]
+            if missing:
+                fresh = signatures([shingles(k, channel, nd) for k in missing], nd.num_perm, nd.seed)
+                known.update(((channel, k), row) for k, row in zip(missing, fresh, strict=True))
+            sigs = np.stack([known[(channel, passages[i].key)] for i in members])
             keys[members, c * bands:(c + 1) * bands] = band_keys(sigs, bands, rows_per_band)
     ids = np.array([int(item.removal_id(p, "boilerplate", boiler[p.index].rule), 16) if p.index in boiler else 0
                     for p in passages], dtype=np.uint64)

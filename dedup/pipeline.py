@@ -304,12 +304,8 @@ def _prepare_source(task: tuple[corpus.Source, Config]) -> Prepared | Skipped:
 def default_jobs(documents: int) -> int:
     """All cores, except for corpora too small to repay starting processes."""
     try:
-        import os
-
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # pragma: no cover - not Linux
-        import os
-
         cores = os.cpu_count() or 1
     return max(1, min(cores, documents // 200))
 
