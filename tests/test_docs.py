@@ -71,3 +71,10 @@ def test_summary_fields_are_the_documented_ones() -> None:
     assert set(summary) == set(SUMMARY_KEYS)
     changes = [json.loads(line) for line in (ROOT / "out" / "changes.jsonl").read_text(encoding="utf-8").splitlines()]
     assert changes and all(set(c) <= set(FIELDS) for c in changes)
+
+
+@pytest.mark.parametrize("section", ["A tour of the output", "Commands", "Reviewing a run", "Use as a pre-commit hook",
+                                     "The change log: `changes.jsonl`", "The summary: `summary.json`",
+                                     "How it decides", "Configuration", "Rule catalogue", "Benchmarks"])
+def test_readme_section_exists(section: str) -> None:
+    assert f"\n## {section}\n" in README
