@@ -31,7 +31,7 @@ from .cache import DOCUMENT_ROW, Entry, SignatureCache, cache_folder, content_ha
 from .config import AcceptConfig, Config
 from .errors import InputError
 from .model import Change, Document, Passage, Skipped
-from .neardup import channels, choose_bands, document_shingles, jaccard, shingles
+from .neardup import adds_content, channels, choose_bands, document_shingles, jaccard, shingles
 from .normalize import propose_repairs
 from .passages import split
 from .pipeline import CanonicalCopy, Prepared, accepted, passage_changes, prepare
@@ -120,9 +120,13 @@ def _entry(item: Prepared, config: Config, bands: int, rows_per_band: int) -> En
     return Entry(rows, keys, ids)
 
 
-def _document_set(item: Prepared, config: Config) -> frozenset[str]:
+def _kept(item: Prepared) -> list[Passage]:
     boiler = {d.index for d in item.boilerplate}
-    return document_shingles([p for p in item.passages if p.index not in boiler], config.neardup)
+    return [p for p in item.passages if p.index not in boiler]
+
+
+def _document_set(item: Prepared, config: Config) -> frozenset[str]:
+    return document_shingles(_kept(item), config.neardup)
 
 
 def _document_keys(item: Prepared, config: Config, bands: int, rows_per_band: int) -> Any:
@@ -341,7 +345,9 @@ def _whole_document_match(item: Prepared, doc: str, checked: set[str], config: C
             if theirs is None:
                 continue
             sim = jaccard(mine, _document_set(theirs, config))
-            if sim >= config.neardup.threshold and (best is None or (-sim, order) < (-best[0], best[1])):
+            if sim < config.neardup.threshold or (best is not None and (-sim, order) >= (-best[0], best[1])):
+                continue
+            if not adds_content(_kept(item), _kept(theirs), config.neardup):
                 best = (sim, order)
     return None if best is None else (best[1][1], best[0])
 

@@ -333,6 +333,29 @@ def find_duplicates(documents: Sequence[Sequence[Passage]], config: NeardupConfi
     return NeardupResult(tuple(duplicates), tuple(found_clusters), bands, rows)
 
 
+#: A passage whose best match in the kept document is below this Jaccard similarity is its own
+#: content, not an edit of something there.
+UNIQUE_FLOOR = 0.5
+
+
+def adds_content(passages: Sequence[Passage], other: Sequence[Passage], config: NeardupConfig,
+                 memo: Memo | None = None) -> bool:
+    """Whether ``passages`` say something ``other`` does not: a passage with no version in it.
+
+    A near-duplicate document is an edited copy; a document that adds a paragraph of its own is
+    not dropped as a whole, so no unique content is lost (the passage stage still removes the
+    paragraphs it shares). Shared by the cleaner and the hook.
+    """
+    memo = memo or Memo(config)
+
+    def similar(p: Passage, q: Passage) -> float:
+        shared = set(channels(p.words, config)) & set(channels(q.words, config))
+        return max((jaccard(memo.shingles(c, p.key), memo.shingles(c, q.key)) for c in shared), default=0.0)
+
+    return any(max((similar(p, q) for q in other), default=0.0) < UNIQUE_FLOOR
+               for p in passages if p.words >= config.min_words)
+
+
 @dataclass(frozen=True)
 class DocumentDuplicate:
     """A whole document whose shingle Jaccard with a kept document reaches the threshold."""
@@ -342,7 +365,7 @@ class DocumentDuplicate:
     similarity: float
 
 
-def document_shingles(passages: Iterable[Passage], config: NeardupConfig) -> frozenset[str]:
+def document_shingles(passages: Iterable[Passage], config: NeardupConfig, memo: Memo | None = None) -> frozenset[str]:
     """A document's shingles: the union of its passages' word n-grams.
 
     Using the union (n-grams never span two passages) makes a document's MinHash the element-wise
@@ -350,7 +373,7 @@ def document_shingles(passages: Iterable[Passage], config: NeardupConfig) -> fro
     """
     out: set[str] = set()
     for p in passages:
-        out |= word_shingles(p.key, config.ngram)
+        out |= memo.shingles("word", p.key) if memo else word_shingles(p.key, config.ngram)
     return frozenset(out)
 
 
@@ -363,7 +386,7 @@ def find_document_duplicates(documents: Sequence[Sequence[Passage]], config: Nea
     bands, rows = choose_bands(config.threshold, config.num_perm, config.target_recall)
     accepted = accepted or set()
     kept_passages = [[p for p in passages if (d, p.index) not in exclude] for d, passages in enumerate(documents)]
-    sets = [document_shingles(ps, config) for ps in kept_passages]
+    sets = [document_shingles(ps, config, memo) for ps in kept_passages]
     candidates = [d for d in range(len(documents)) if sets[d]]
     if len(candidates) < 2:
         return []
@@ -384,15 +407,18 @@ def find_document_duplicates(documents: Sequence[Sequence[Passage]], config: Nea
             return (-sum(len(p.text) for p in kept_passages[d]), d)
         return (d,)
 
+    def has_unique_passage(d: int, k: int) -> bool:
+        return adds_content(kept_passages[d], kept_passages[k], config, memo)
+
     found: list[DocumentDuplicate] = []
     for members in clusters.values():
         if len(members) < 2:
             continue
         kept: list[int] = []
         for d in sorted(members, key=order):
-            scored = [(jaccard(sets[d], sets[k]), -k) for k in kept]
-            best = max(scored, default=(0.0, 0))
-            if best[0] >= config.threshold and d not in accepted:
+            scored = sorted(((jaccard(sets[d], sets[k]), -k) for k in kept), reverse=True)
+            best = next(((s, k) for s, k in scored if s >= config.threshold and not has_unique_passage(d, -k)), None)
+            if best is not None and d not in accepted:
                 found.append(DocumentDuplicate(d, -best[1], round(best[0], 4)))
             else:
                 kept.append(d)

@@ -73,7 +73,8 @@ def accepted(config: Config, change_id: str, text: str) -> bool:
 
 def judge_boilerplate(item: Prepared, passages: Sequence[Passage], config: Config) -> Prepared:
     """Run the rules over ``passages`` (all of the document's, or its survivors) minus accepted findings."""
-    decisions, suspects = find_boilerplate(passages, active_rules(config), config.rules.max_removed_fraction)
+    decisions, suspects = find_boilerplate(passages, active_rules(config), config.rules.max_removed_fraction,
+                                           total_chars=sum(p.end - p.start for p in item.passages))
     kept = tuple(d for d in decisions if not accepted(
         config, item.removal_id(item.passages[d.index], "boilerplate", d.rule), item.passages[d.index].text))
     return replace(item, boilerplate=kept, suspects=tuple(suspects))

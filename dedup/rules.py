@@ -104,7 +104,8 @@ CATALOGUE: tuple[Rule, ...] = (
         (
             r"(?:(?:reader|user|your|show|view|hide|read|see|load|load more|read all|see all|view all|"
             r"all|latest|top|newest|oldest|recent) )?comments?" + _N + _E,
-            r"\d[\d,.]*[km]?\s*(?:comments?|replies|responses)" + _E,
+            r"\d[\d,.]*[km]?\s*(?:comments?|replies|responses|kommentare?|commentaires?|comentarios?|commenti|"
+            r"comentários|reacties|комментари\w*|条评论|件のコメント|개의 댓글)" + _E,
             r"(?:loading|load|show|view|sort|jump to|skip to|go to|scroll to) (?:the )?comments?(?: by)?"
             r"(?: \w+)?" + _E,
             r"(?:leave|post|add|write|submit|make|drop|start) (?:a|your|the first|us a) "
@@ -126,7 +127,7 @@ CATALOGUE: tuple[Rule, ...] = (
         ),
         examples=("Comments", "Loading comments...", "COMMENTS (12)", "12 Comments", "Leave a Reply",
                   "Comments are closed.", "Be the first to comment!", "Kommentare", "Laisser un commentaire",
-                  "Deja un comentario", "コメント", "View all comments →", "Join the discussion"),
+                  "Deja un comentario", "コメント", "View all comments →", "Join the discussion", "370 comentarios"),
         counterexamples=("Comments from the CEO suggest the deal is off.",
                          "The company declined to comment on the report.",
                          "Readers left hundreds of comments under the post, most of them angry."),
@@ -457,7 +458,8 @@ CATALOGUE: tuple[Rule, ...] = (
          r"(?:toggle|hide|show) caption|enlarge this image|expand image|view (?:the )?(?:gallery|slideshow)"
          r"|image \d+ (?:of|/) \d+|\d+ (?:of|/) \d+ (?:photos|images)|(?:open|view) (?:image|photo) in (?:a )?"
          r"(?:new window|lightbox|full screen)",
-         r".{0,240}(?:\(|\[|\||/|:|\bby\b|©|\bcredit\b)\s*[^()\[\]]{0,60}\b(?:getty images|afp|reuters|"
+         r".{0,240}(?:\(|\[|\||/|©|\bcredits?\b|\b(?:photo|foto|image|picture|bild)s?\b[^()\[\]]{0,20}?(?::|\bby\b))"
+         r"\s*[^()\[\]]{0,60}\b(?:getty images|afp|reuters|"
          r"ap photo|associated press|shutterstock|istock(?:photo)?|epa(?:-efe)?|dpa|alamy|unsplash|pexels|"
          r"imago|picture alliance|keystone|anadolu(?: agency)?|xinhua|bloomberg|nurphoto|sopa images)"
          r"\b[^()\[\]]{0,40}[)\]]?"),
@@ -465,7 +467,8 @@ CATALOGUE: tuple[Rule, ...] = (
         examples=("Photo: Jane Doe/Getty Images", "(Photo by Justin Sullivan/Getty Images)",
                   "Image credit: Meta", "hide caption", "Foto: dpa", "Image 3 of 12",
                   "Mark Zuckerberg in 2024. (AP Photo/Jeff Chiu)"),
-        counterexamples=("Pictures of the launch spread quickly on social media after the event.",
+        counterexamples=("Alcaraz Masats: «En España, si consideramos la EPA…»",
+                         "Pictures of the launch spread quickly on social media after the event.",
                          "Image generation is one of the model's strongest features, according to Meta.",
                          "(Reuters) - Meta on Wednesday released a new model, Muse Spark."),
     ),
@@ -531,11 +534,12 @@ CATALOGUE: tuple[Rule, ...] = (
         "the name, so 'By 2030, ...' is not a byline.",
         (r"(?i:by|written by|posted by|published by|words by|story by|reporting by|text by|von|par|por|"
          r"door|автор)\s+\p{Lu}[\p{L}'.-]*(?:\s+(?:\p{Lu}[\p{L}'.-]*|van|von|de|der|da|di|la|le|del|bin|al))"
-         r"{0,4}(?:\s*(?:,|(?i:and|&|und|et|y|e))\s*\p{Lu}[\p{L}'.-]*(?:\s+\p{Lu}[\p{L}'.-]*){0,3})*"
+         r"{0,4}(?:\s*(?:,|(?i:and|&|und|et|y|e|i))\s*\p{Lu}[\p{L}'.-]*(?:\s+\p{Lu}[\p{L}'.-]*){0,3})*"
          r"(?:\s*[,|·•-]\s*.{0,80})?",
          r"(?i:reporting by|editing by|additional reporting by|writing by)\s+.{1,200}"),
         zone="edge", case_sensitive=True, max_words=24,
         examples=("By Jane Doe", "By Jane Doe and John Roe | Reuters", "Von Max Mustermann",
+                  "Por Carles Campuzano i Canadés",
                   "Reporting by Katie Paul; Editing by Jamie Freed"),
         counterexamples=("By 2030, the company expects to double its capacity.",
                          "by the time the model shipped, rivals had moved on"),
@@ -728,18 +732,28 @@ def _code_fenced(passages: Sequence[Passage]) -> set[int]:
     return fenced
 
 
-def find_boilerplate(passages: Sequence[Passage], rules: Sequence[Rule],
-                     max_removed_fraction: float = 0.8) -> tuple[list[Decision], list[Suspect]]:
+def find_boilerplate(passages: Sequence[Passage], rules: Sequence[Rule], max_removed_fraction: float = 0.8,
+                     total_chars: int | None = None) -> tuple[list[Decision], list[Suspect]]:
     """Decide which passages of one document are boilerplate.
 
-    Returns the decisions (one per removed passage) and the suspects (kept, but reported).
+    ``total_chars`` is the size of the whole document when ``passages`` are only its survivors
+    (the cap on removals is a share of the document, not of what is left of it). Returns the
+    decisions (one per removed passage) and the suspects (kept, but reported).
     """
     n = len(passages)
     if n == 0:
         return [], []
     doc = passages[0].doc
     texts = [matching_text(p.text) for p in passages]
-    prose = [is_prose(texts[i], p.words) for i, p in enumerate(passages)]
+    protected = _code_fenced(passages)
+    # A widget sentence ("We use cookies to improve your experience.") is not a body paragraph: if it
+    # were, the head and tail zones would stop at it and the bylines beyond it would look like body.
+    widget = {
+        i for i, p in enumerate(passages) if i not in protected and any(
+            r.zone == "any" and r.strength == "strong" and not r.structural and p.words <= r.max_words
+            and r.matches(texts[i]) for r in rules)
+    }
+    prose = [is_prose(texts[i], p.words) and i not in widget for i, p in enumerate(passages)]
     prose_idx = [i for i in range(n) if prose[i]]
     first = prose_idx[0] if prose_idx else None
     last = prose_idx[-1] if prose_idx else None
@@ -753,7 +767,6 @@ def find_boilerplate(passages: Sequence[Passage], rules: Sequence[Rule],
             return "tail"
         return "body"
 
-    protected = _code_fenced(passages)
     by_name = {r.name: r for r in rules}
     decisions: dict[int, Decision] = {}
     weak: dict[int, Decision] = {}
@@ -854,7 +867,7 @@ def find_boilerplate(passages: Sequence[Passage], rules: Sequence[Rule],
                 suspect(i, "tail-links", "short line after the last paragraph; not enough evidence to remove")
 
     # Rules may not take most of a document.
-    total = sum(p.end - p.start for p in passages) or 1
+    total = total_chars or sum(p.end - p.start for p in passages) or 1
 
     def removed_chars(ds: dict[int, Decision]) -> int:
         return sum(passages[i].end - passages[i].start for i in ds)

@@ -165,7 +165,7 @@ def test_whole_document_near_duplicate_agrees_with_clean(tmp_path: Path) -> None
     edited = list(paragraphs)
     for k in (3, 9, 15):
         words = edited[k].split()
-        edited[k] = " ".join(words[:13] + [f"new{k}_{j}" for j in range(14)] + words[27:])
+        edited[k] = " ".join(words[:17] + [f"new{k}_{j}" for j in range(6)] + words[23:])
     root = write_corpus(tmp_path / "c", {"a.txt": "\n".join(paragraphs) + "\n", "b.txt": "\n".join(edited) + "\n"})
     report = check([root / "b.txt"], root, Config())
     (finding,) = report.findings

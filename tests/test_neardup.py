@@ -139,9 +139,9 @@ def test_document_level_duplicate_despite_edited_passages(tmp_path: Path) -> Non
     vocab = [f"word{i}" for i in range(3000)]
     paragraphs = [" ".join(rng.sample(vocab, 40)) + "." for _ in range(20)]
     edited = list(paragraphs)
-    for k in (3, 9, 15):  # three paragraphs each lose a third of their words: no longer passage duplicates
+    for k in (3, 9, 15):  # three paragraphs have 6 of 40 words replaced: no longer passage duplicates
         words = edited[k].split()
-        edited[k] = " ".join(words[:13] + [f"new{k}_{j}" for j in range(14)] + words[27:])
+        edited[k] = " ".join(words[:17] + [f"new{k}_{j}" for j in range(6)] + words[23:])
     docs = run(tmp_path, {"a.txt": "\n".join(paragraphs) + "\n", "b.txt": "\n".join(edited) + "\n"})
     (change,) = docs["b.txt"].changes  # type: ignore[attr-defined]
     assert change.kind == "document-duplicate" and change.duplicate_of == "a.txt"
@@ -151,3 +151,14 @@ def test_document_level_duplicate_despite_edited_passages(tmp_path: Path) -> Non
               documents=False)
     assert {c.kind for c in off["b.txt"].changes} == {"duplicate"}  # type: ignore[attr-defined]
     assert off["b.txt"].output is not None  # type: ignore[attr-defined]
+
+
+def test_document_with_a_paragraph_of_its_own_is_not_dropped(tmp_path: Path) -> None:
+    rng = random.Random(12)
+    vocab = [f"word{i}" for i in range(3000)]
+    paragraphs = [" ".join(rng.sample(vocab, 40)) + "." for _ in range(20)]
+    own = " ".join(f"fresh{j}" for j in range(40)) + "."
+    docs = run(tmp_path, {"a.txt": "\n".join(paragraphs) + "\n", "b.txt": "\n".join([*paragraphs, own]) + "\n"})
+    b = docs["b.txt"]
+    assert b.output == own + "\n"  # type: ignore[attr-defined]
+    assert {c.kind for c in b.changes} == {"duplicate"}  # type: ignore[attr-defined]
