@@ -31,7 +31,7 @@ from .cache import DOCUMENT_ROW, Entry, SignatureCache, cache_folder, content_ha
 from .config import AcceptConfig, Config
 from .errors import InputError
 from .model import Change, Document, Passage, Skipped
-from .neardup import adds_content, channels, choose_bands, document_shingles, jaccard, shingles
+from .neardup import adds_content, channels, choose_bands, document_shingles, is_headline, jaccard, shingles
 from .normalize import propose_repairs
 from .passages import split
 from .pipeline import CanonicalCopy, Prepared, accepted, passage_changes, prepare
@@ -262,6 +262,7 @@ def check(files: Sequence[Path], root: Path, config: Config, fix: bool = False,
         for p in item.passages:
             if p.index in boiler or not channels(p.words, nd):
                 continue
+            headline = is_headline(p, nd)
             best: tuple[float, tuple[Any, ...], str, Passage] | None = None
             for cand in cache.candidates(_query_keys(p, config, bands, rows_per_band), set(hashes.values())):
                 j = int(cand.row[0])
@@ -269,6 +270,8 @@ def check(files: Sequence[Path], root: Path, config: Config, fix: bool = False,
                     order = (int(other in checked_docs), other, j)
                     if order >= (*mine, p.index):
                         continue  # only copies that come first (existing documents first) count
+                    if other != doc and headline:
+                        continue  # headlines repeat across documents without being copies
                     q = next((x for x in passages_of(other) if x.index == j), None)
                     if q is None:
                         continue
@@ -288,7 +291,8 @@ def check(files: Sequence[Path], root: Path, config: Config, fix: bool = False,
                                         f"near-duplicate of {other} line {q.line}",
                                         _display(root / other), q.line, round(sim, 4)))
 
-        eligible = [p for p in item.passages if p.index not in boiler and channels(p.words, nd)]
+        eligible = [p for p in item.passages if p.index not in boiler and channels(p.words, nd)
+                    and not is_headline(p, nd)]
         whole_id = changelog.stable_id(doc, "document-duplicate", "neardup", "")
         whole = _whole_document_match(item, doc, checked_docs, config, cache, hashes, docs_by_hash,
                                       document, prepared_of, bands, rows_per_band) if nd.documents else None

@@ -78,6 +78,19 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return inter / (len(a) + len(b) - inter)
 
 
+def is_headline(passage: Passage, config: NeardupConfig) -> bool:
+    """A short line that does not end a sentence: a title, a heading, a link's text.
+
+    Headlines repeat across documents for reasons other than copying (a related-articles list
+    prints other articles' titles), so one is never removed as a duplicate of another document's
+    passage, only of a copy in its own document (a title printed twice). Shared by the cleaner
+    and the hook.
+    """
+    from .rules import ends_sentence, matching_text
+
+    return passage.words < config.char_below_words and not ends_sentence(matching_text(passage.text))
+
+
 def choose_bands(threshold: float, num_perm: int, target_recall: float) -> tuple[int, int]:
     """Bands × rows that propose a pair at ``threshold`` with probability ≥ ``target_recall``.
 
@@ -315,9 +328,12 @@ def find_duplicates(documents: Sequence[Sequence[Passage]], config: NeardupConfi
         removed_any = False
         for ref, k in members_refs:
             best: tuple[float, PassageRef, str] | None = None
+            headline = is_headline(lookup[ref], config)
             for kref, kk in kept:
                 same_doc = kref[0] == ref[0]
                 if (same_doc and not config.within_documents) or (not same_doc and not config.across_documents):
+                    continue
+                if headline and not same_doc:
                     continue
                 sim, channel = similarity(k, kk)
                 if sim >= config.threshold and (best is None or sim > best[0]):

@@ -32,6 +32,7 @@ from .neardup import (
     NeardupResult,
     find_document_duplicates,
     find_duplicates,
+    is_headline,
     jaccard,
     passage_signatures,
     word_shingles,
@@ -190,7 +191,8 @@ def plan(prepared: Sequence[Prepared], config: Config) -> tuple[list[DocResult],
         boiler = {dec.index: dec for dec in item.boilerplate}
         dups = dups_by_doc.get(d, {})
         remaining = [p for p in item.passages if p.index not in boiler]
-        eligible = [p for p in remaining if p.words >= config.neardup.min_words]
+        eligible = [p for p in remaining
+                    if p.words >= config.neardup.min_words and not is_headline(p, config.neardup)]
         doc_dup_id = changelog.stable_id(doc, "document-duplicate", "neardup", "")
         dropped = (bool(dups) and bool(eligible) and all(p.index in dups for p in eligible)
                    and doc_dup_id not in config.accept.ids)

@@ -162,3 +162,14 @@ def test_document_with_a_paragraph_of_its_own_is_not_dropped(tmp_path: Path) -> 
     b = docs["b.txt"]
     assert b.output == own + "\n"  # type: ignore[attr-defined]
     assert {c.kind for c in b.changes} == {"duplicate"}  # type: ignore[attr-defined]
+
+
+def test_a_title_is_not_a_duplicate_of_a_headline_elsewhere(tmp_path: Path) -> None:
+    title = "Meta Debuts Muse Spark, Its First Model From the New Lab"
+    docs = run(tmp_path, {
+        "a.txt": f"Another Story Entirely\n{OTHER}\nMore Headlines From Us Today\n{title}\n",
+        "b.txt": f"{title}\n{SYNDICATED}\n{THIRD}\n",
+    })
+    assert docs["b.txt"].changes == ()  # type: ignore[attr-defined]
+    inside = run(tmp_path / "inside", {"c.txt": f"{title}\n{SYNDICATED}\n{title}\n"})
+    assert [c.line for c in inside["c.txt"].changes] == [3]  # type: ignore[attr-defined]
