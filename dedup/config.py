@@ -68,6 +68,15 @@ class NeardupConfig:
 
 
 @dataclass(frozen=True)
+class EvidenceConfig:
+    """Cross-document evidence: lines a source prints around many different articles."""
+
+    min_documents: int = 3  # distinct articles of one source a line must appear in
+    max_words: int = 30  # longer lines are content (quotes, syndicated paragraphs), never evidence
+    source: str = "top"  # what names a document's source: its "top" folder under the root, or its "parent"
+
+
+@dataclass(frozen=True)
 class AcceptConfig:
     """Findings a reviewer has accepted: by stable change id, or by a pattern over the passage text."""
 
@@ -84,6 +93,7 @@ class Config:
     rules: RulesConfig = field(default_factory=RulesConfig)
     neardup: NeardupConfig = field(default_factory=NeardupConfig)
     accept: AcceptConfig = field(default_factory=AcceptConfig)
+    evidence: EvidenceConfig = field(default_factory=EvidenceConfig)
     source: str = "defaults"  # where the configuration came from, for the summary
 
 
@@ -111,12 +121,15 @@ KEYS: dict[str, str] = {
     "neardup.across_documents": "remove duplicate passages across documents",
     "neardup.documents": "drop whole documents whose shingle Jaccard with a kept one reaches the threshold",
     "neardup.lsh": "candidate search: `sorted` band keys (fast) or `minhashlsh` (datasketch's index); same output",
+    "evidence.min_documents": "a line in at least this many different articles of one source is boilerplate",
+    "evidence.max_words": "lines longer than this are never boilerplate by recurrence (quotes are content)",
+    "evidence.source": "what names a document's source: `top` (first folder under the root) or `parent` folder",
     "accept.ids": "stable ids of changes a reviewer accepted: they are not made (clean) or flagged (check)",
     "accept.patterns": "regexes: a passage they match (searched, case-insensitive) is never removed",
 }
 
 
-SECTIONS = ("rules", "neardup", "accept")
+SECTIONS = ("rules", "neardup", "accept", "evidence")
 
 
 def _type_error(origin: str, key: str, expected: str, value: object) -> ConfigError:
@@ -231,6 +244,10 @@ def validate(config: Config, origin: str) -> None:
             f"{origin}: neardup.word_from_words ({nd.word_from_words}) must not exceed "
             f"neardup.char_below_words ({nd.char_below_words}), or some passages get no shingles"
         )
+    if config.evidence.source not in ("top", "parent"):
+        raise ConfigError(f"{origin}: evidence.source must be 'top' or 'parent', got {config.evidence.source!r}")
+    if config.evidence.min_documents < 2:
+        raise ConfigError(f"{origin}: evidence.min_documents must be at least 2, got {config.evidence.min_documents}")
     if nd.lsh not in ("sorted", "minhashlsh"):
         raise ConfigError(f"{origin}: neardup.lsh must be 'sorted' or 'minhashlsh', got {nd.lsh!r}")
     if nd.keep not in ("first", "longest"):

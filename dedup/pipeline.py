@@ -54,6 +54,7 @@ class Prepared:
     suspects: tuple[Suspect, ...]
     occurrences: tuple[int, ...] = ()  # per passage: earlier passages with the same original text
     signatures: tuple[tuple[str, str, Any], ...] = ()  # (channel, folded key, MinHash row) per comparable passage
+    evidence: tuple[tuple[int, str], ...] = ()  # (passage index, reason): recurring lines of the source
 
     def removal_id(self, passage: Passage, kind: str, rule: str) -> str:
         core = self.document.text[passage.start:passage.end]
@@ -75,7 +76,8 @@ def accepted(config: Config, change_id: str, text: str) -> bool:
 def judge_boilerplate(item: Prepared, passages: Sequence[Passage], config: Config) -> Prepared:
     """Run the rules over ``passages`` (all of the document's, or its survivors) minus accepted findings."""
     decisions, suspects = find_boilerplate(passages, active_rules(config), config.rules.max_removed_fraction,
-                                           total_chars=sum(p.end - p.start for p in item.passages))
+                                           total_chars=sum(p.end - p.start for p in item.passages),
+                                           given=dict(item.evidence))
     kept = tuple(d for d in decisions if not accepted(
         config, item.removal_id(item.passages[d.index], "boilerplate", d.rule), item.passages[d.index].text))
     return replace(item, boilerplate=kept, suspects=tuple(suspects))
@@ -95,6 +97,68 @@ def prepare(document: Document, config: Config) -> Prepared:
     item = Prepared(document, tuple(repairs), tuple(passages), (), (), tuple(occurrences),
                     passage_signatures(passages, config.neardup))
     return judge_boilerplate(item, passages, config)
+
+
+def source_of(doc: str, how: str) -> str:
+    """The source a document belongs to (a site, usually): its first folder, or its parent folder."""
+    if "/" not in doc:
+        return "."
+    return doc.split("/", 1)[0] if how == "top" else doc.rsplit("/", 1)[0]
+
+
+def recurring_lines(prepared: Sequence[Prepared], config: Config) -> dict[int, dict[int, str]]:
+    """Lines that one source prints around at least ``min_documents`` different articles.
+
+    This is the evidence CCNet and dolma use at scale: a site's widgets repeat across its pages
+    in any wording, while its articles do not. "Different articles" is judged by each document's
+    longest passage, so syndicated copies of one article do not make their own lines look like
+    furniture; lines are counted within a source only, since a line shared across sources is a
+    quote or a syndicated passage (the duplicate stage's business).
+    """
+    ev = config.evidence
+    from .rules import is_prose, matching_text
+
+    seen: dict[tuple[str, str], set[str]] = {}
+    articles_of: list[str] = []
+    for item in prepared:
+        source = source_of(item.document.doc, ev.source)
+        longest = max(item.passages, key=lambda p: (len(p.key), p.key), default=None)
+        article = longest.key if longest is not None else item.document.doc
+        articles_of.append(article)
+        for p in item.passages:
+            if p.key and p.words <= ev.max_words:
+                seen.setdefault((source, p.key), set()).add(article)
+
+    def recurring(source: str, key: str) -> bool:
+        return len(seen.get((source, key), ())) >= ev.min_documents
+
+    # A document's title recurs in its site's related-article lists: there it is furniture, at the
+    # head of its own article it is the title. So a line in the head (before the first paragraph
+    # that is neither a known widget nor itself recurring) is furniture only if it heads many
+    # articles (a site banner, a standing byline).
+    seen_in_head: dict[tuple[str, str], set[str]] = {}
+    where: dict[tuple[str, str], list[tuple[int, int, bool]]] = {}
+    for d, item in enumerate(prepared):
+        source = source_of(item.document.doc, ev.source)
+        removed = {dec.index for dec in item.boilerplate}
+        first_prose = next((p.index for p in item.passages
+                            if p.index not in removed and not recurring(source, p.key)
+                            and is_prose(matching_text(p.text), p.words)), None)
+        for p in item.passages:
+            if p.key and p.words <= ev.max_words and recurring(source, p.key):
+                head = first_prose is not None and p.index < first_prose
+                if head:
+                    seen_in_head.setdefault((source, p.key), set()).add(articles_of[d])
+                where.setdefault((source, p.key), []).append((d, p.index, head))
+    found: dict[int, dict[int, str]] = {}
+    for (source, key), places in where.items():
+        articles = seen[(source, key)]
+        heads = len(seen_in_head.get((source, key), ()))
+        reason = f"seen in {len(articles)} documents of source {source}"
+        for d, i, head in places:
+            if not head or heads >= ev.min_documents:
+                found.setdefault(d, {})[i] = reason
+    return found
 
 
 def _terminator_end(text: str, pos: int) -> int:
@@ -169,6 +233,10 @@ def _settle(prepared: list[Prepared], config: Config, memo: Memo, dropped: set[i
 def plan(prepared: Sequence[Prepared], config: Config) -> tuple[list[DocResult], NeardupResult]:
     """Run the global stage and turn every proposal into applied changes."""
     prepared = list(prepared)
+    if any(r.name == "recurring-line" for r in active_rules(config)):
+        for d, found in recurring_lines(prepared, config).items():
+            item = replace(prepared[d], evidence=tuple(sorted(found.items())))
+            prepared[d] = judge_boilerplate(item, item.passages, config)
     memo = Memo(config.neardup)
     for item in prepared:
         memo.add_rows(item.signatures)

@@ -634,6 +634,12 @@ CATALOGUE: tuple[Rule, ...] = (
     ),
     # ---- titles ---------------------------------------------------------------------------------
     Rule(
+        "recurring-line", "evidence",
+        "Cross-document evidence: a short line printed in at least `evidence.min_documents` different "
+        "articles of the same source (site folder) is that site's furniture, whatever its wording. "
+        "Lines shared across different sources are quotes: duplicates, not boilerplate.",
+    ),
+    Rule(
         "repeated-title", "title",
         "Structural: the document's title (its first short line before the first paragraph) printed "
         "again, at the top or bottom, once folded (quotes, dashes, case and spacing ignored). The "
@@ -733,11 +739,14 @@ def _code_fenced(passages: Sequence[Passage]) -> set[int]:
 
 
 def find_boilerplate(passages: Sequence[Passage], rules: Sequence[Rule], max_removed_fraction: float = 0.8,
-                     total_chars: int | None = None) -> tuple[list[Decision], list[Suspect]]:
+                     total_chars: int | None = None,
+                     given: dict[int, str] | None = None) -> tuple[list[Decision], list[Suspect]]:
     """Decide which passages of one document are boilerplate.
 
     ``total_chars`` is the size of the whole document when ``passages`` are only its survivors
-    (the cap on removals is a share of the document, not of what is left of it). Returns the
+    (the cap on removals is a share of the document, not of what is left of it). ``given`` maps
+    passage indexes to the reason of removals already decided on cross-document evidence
+    (rule ``recurring-line``); they count as removed widgets for the positional rules. Returns the
     decisions (one per removed passage) and the suspects (kept, but reported).
     """
     n = len(passages)
@@ -748,7 +757,8 @@ def find_boilerplate(passages: Sequence[Passage], rules: Sequence[Rule], max_rem
     protected = _code_fenced(passages)
     # A widget sentence ("We use cookies to improve your experience.") is not a body paragraph: if it
     # were, the head and tail zones would stop at it and the bylines beyond it would look like body.
-    widget = {
+    given_at = {i: (given or {})[p.index] for i, p in enumerate(passages) if p.index in (given or {})}
+    widget = set(given_at) | {
         i for i, p in enumerate(passages) if i not in protected and any(
             r.zone == "any" and r.strength == "strong" and not r.structural and p.words <= r.max_words
             and r.matches(texts[i]) for r in rules)
@@ -795,6 +805,13 @@ def find_boilerplate(passages: Sequence[Passage], rules: Sequence[Rule], max_rem
             else:
                 context[i] = decision
             break
+
+    # Cross-document evidence for what no pattern named (a pattern's own name is the better reason).
+    for i, reason in given_at.items():
+        if i not in decisions and i not in protected:
+            decisions[i] = Decision(i, "recurring-line", reason, True)
+            weak.pop(i, None)
+            context.pop(i, None)
 
     # Lists headed by a header such as "Related articles" or "Table of contents".
     if "list-after-header" in by_name:
@@ -873,13 +890,20 @@ def find_boilerplate(passages: Sequence[Passage], rules: Sequence[Rule], max_rem
         return sum(passages[i].end - passages[i].start for i in ds)
 
     if removed_chars(decisions) / total > max_removed_fraction:
+        # Keep the most certain evidence that fits under the cap: unambiguous widget patterns, then
+        # cross-document recurrence; positional and structural guesses go first.
         patterned = {i: d for i, d in decisions.items()
                      if d.rule in by_name and not by_name[d.rule].structural and d.strong}
-        if removed_chars(patterned) / total > max_removed_fraction:
-            patterned = {}
-        for i in sorted(set(decisions) - set(patterned)):
+        recurring = {i: d for i, d in decisions.items() if d.rule == "recurring-line"}
+        kept_decisions: dict[int, Decision] = {}
+        for group in (patterned, recurring):
+            if removed_chars({**kept_decisions, **group}) / total <= max_removed_fraction:
+                kept_decisions.update(group)
+            else:
+                break
+        for i in sorted(set(decisions) - set(kept_decisions)):
             suspect(i, decisions[i].rule, f"kept: rules would remove over {max_removed_fraction:.0%} of the document")
-        decisions = patterned
+        decisions = kept_decisions
 
     suspects.sort(key=lambda s: (s.line, s.rule))
     return [replace(decisions[i], index=passages[i].index) for i in sorted(decisions)], suspects

@@ -1,0 +1,68 @@
+"""Cross-document evidence: lines a source prints around many different articles are furniture."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from pathlib import Path
+
+from conftest import write_corpus
+from strategies import WORDS
+
+from dedup import Config, clean
+from dedup.config import EvidenceConfig
+
+WIDGET = "Get the Ledger Morning Note in your mailbox at dawn"  # no rule knows this phrasing
+
+
+def article(seed: int) -> list[str]:
+    rng = random.Random(seed)
+    return [" ".join(rng.choice(WORDS) for _ in range(rng.randint(25, 40))) + "." for _ in range(3)]
+
+
+def changes(root: Path, config: Config | None = None) -> dict[str, list[tuple[str, str, str]]]:
+    result = clean([root], config or Config())
+    return {d.document.doc: [(c.rule, c.text.strip(), c.reason) for c in d.changes] for d in result.documents}
+
+
+def test_unknown_widget_recurring_in_one_site_is_removed(tmp_path: Path) -> None:
+    files = {f"ledger/a{i}.txt": "\n".join([f"Story number {i}", *article(i), WIDGET]) + "\n" for i in range(4)}
+    found = changes(write_corpus(tmp_path / "c", files))
+    for doc, doc_changes in found.items():
+        assert doc_changes == [("recurring-line", WIDGET, "seen in 4 documents of source ledger")], doc
+
+
+def test_below_the_minimum_it_is_kept(tmp_path: Path) -> None:
+    files = {f"ledger/a{i}.txt": "\n".join([f"Story number {i}", *article(i), WIDGET]) + "\n" for i in range(2)}
+    assert all(c == [] for c in changes(write_corpus(tmp_path / "c", files)).values())
+    config = replace(Config(), evidence=EvidenceConfig(min_documents=2))
+    assert all(c and c[0][0] == "recurring-line"
+               for c in changes(write_corpus(tmp_path / "c2", files), config).values())
+
+
+def test_lines_shared_across_sources_are_not_furniture(tmp_path: Path) -> None:
+    quote = "We will not be moved on this, the minister told the house on Tuesday"
+    files = {f"{site}/a{i}.txt": "\n".join([f"Story {site} {i}", *article(i * 7 + len(site)), quote]) + "\n"
+             for site in ("ledger", "herald") for i in range(2)}
+    found = changes(write_corpus(tmp_path / "c", files))
+    assert not any(rule == "recurring-line" for doc in found.values() for rule, _, _ in doc)
+
+
+def test_syndicated_copies_do_not_make_their_own_lines_furniture(tmp_path: Path) -> None:
+    body = article(1)
+    files = {f"ledger/copy{i}.txt": "\n".join([f"Copy {i} of the story", *body, "A closing line of the story"]) + "\n"
+             for i in range(4)}
+    found = changes(write_corpus(tmp_path / "c", files))
+    assert not any(rule == "recurring-line" for doc in found.values() for rule, _, _ in doc)
+
+
+def test_a_title_listed_elsewhere_stays_the_title(tmp_path: Path) -> None:
+    title = "Harbour Council Approves the New Bridge After Long Debate"
+    files = {"ledger/bridge.txt": "\n".join([title, *article(100)]) + "\n"}
+    for i in range(3):
+        lines = [f"Other story {i}", *article(i), "More from the Ledger", title]
+        files[f"ledger/other{i}.txt"] = "\n".join(lines) + "\n"
+    found = changes(write_corpus(tmp_path / "c", files))
+    assert found["ledger/bridge.txt"] == []
+    for i in range(3):
+        assert title in [text for _, text, _ in found[f"ledger/other{i}.txt"]]
