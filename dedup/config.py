@@ -51,9 +51,12 @@ class RulesConfig:
 
 @dataclass(frozen=True)
 class NeardupConfig:
-    threshold: float = 0.8
+    # Word bigrams at Jaccard 0.75, chosen on the labelled harness (benchmarks/quality): paragraphs
+    # with 5 % of their words changed are found 97-98 % of the time, against 1 % with word 5-grams
+    # at 0.8, with no false duplicate and no unique content lost on either template set.
+    threshold: float = 0.75
     num_perm: int = 128
-    ngram: int = 5  # word n-grams for passages of at least ``char_below_words`` words
+    ngram: int = 2  # word n-grams for passages of at least ``word_from_words`` words
     char_ngram: int = 5  # character n-grams for shorter passages (titles, one-liners)
     char_below_words: int = 24  # passages with fewer words get character shingles
     word_from_words: int = 16  # passages with at least this many words get word shingles
