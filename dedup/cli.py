@@ -41,6 +41,10 @@ class _Command(click.Command):
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             sys.exit(0)
+        except OSError as exc:  # a full disk, a read-only folder: the environment, not a bug
+            where = f"{exc.filename}: " if exc.filename else ""
+            _fail(f"{where}{exc.strerror or exc}; free space or fix permissions and rerun "
+                  "(the input and any previous output are intact)", 2)
         except click.exceptions.Exit:
             raise
         except click.ClickException:

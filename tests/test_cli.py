@@ -150,7 +150,8 @@ def test_failed_run_leaves_previous_output_intact(seeds_copy: Path, tmp_path: Pa
 
     monkeypatch.setattr("dedup.changes.dumps", broken)
     code, _, err = invoke("clean", str(seeds_copy), "-o", str(out))
-    assert code == 3 and "No space left on device" in err
+    assert code == 2 and "No space left on device" in err and "intact" in err
+    assert len(err.strip().splitlines()) == 1
     assert read_tree(out) == before
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".o.")], "a temporary folder was left behind"
 
