@@ -18,6 +18,7 @@ import unicodedata
 from functools import lru_cache
 
 import ftfy
+from ftfy.badness import is_bad
 
 from .model import Change, Document
 
@@ -71,14 +72,17 @@ REPAIR_RULES: dict[str, str] = {
 }
 
 _ENTITY = re.compile(r"&(#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufff9-\ufffc\U000e0000-\U000e007f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u206a-\u206f\ufeff\ufff9-\ufffc"
+                      r"\ud800-\udfff\U000e0000-\U000e007f]")
 
 
 def _may_need_repair(line: str) -> bool:
-    """A cheap filter: plain ASCII without entities or control characters needs no ftfy pass."""
-    if line.isascii():
-        return bool(_ENTITY.search(line) or _CONTROL.search(line))
-    return True
+    """A cheap filter in front of ftfy: only entities, control characters, surrogates or text that
+    ftfy's own heuristic finds "bad" (possible mojibake) can change; ftfy itself re-decodes nothing
+    that ``is_bad`` clears, so healthy non-ASCII text (German, Spanish, CJK) skips the full pass."""
+    if _ENTITY.search(line) or _CONTROL.search(line):
+        return True
+    return not line.isascii() and bool(is_bad(line))
 
 
 def _rule_for(steps: list[tuple[str, str]]) -> str:

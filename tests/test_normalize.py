@@ -67,3 +67,19 @@ def test_fold_unifies(a: str, b: str) -> None:
 
 def test_fold_keeps_distinct_words_distinct() -> None:
     assert fold("Meta launches") != fold("Meta launched")
+
+
+def test_cheap_filter_never_hides_a_repair() -> None:
+    """The pre-ftfy filter must only skip lines ftfy would leave alone."""
+    import ftfy
+
+    from dedup.normalize import FTFY_CONFIG
+
+    samples = [c["input"] for c in CASES] + [
+        "Grüße aus München – »Gut«", "日本語のテキストです。", "naïve café résumé", "Ã©tÃ© chaud", "Â£100",
+        "line with \ufeff zero width", "Ħello Ẃorld", "¿Qué tal? ¡Bien!", "Ð¼Ð¾Ð´ÐµÐ»ÑŒ",
+    ]
+    for text in samples:
+        full = ftfy.fix_and_explain(text, config=FTFY_CONFIG)[0]
+        got = repair_line(text)
+        assert (got[0] if got else text) == full, text
