@@ -31,7 +31,17 @@ from .cache import DOCUMENT_ROW, Entry, SignatureCache, cache_folder, content_ha
 from .config import AcceptConfig, Config
 from .errors import InputError
 from .model import Change, Document, Passage, Skipped
-from .neardup import adds_content, channels, choose_bands, document_shingles, is_headline, jaccard, shingles
+from .neardup import (
+    adds_content,
+    channels,
+    choose_bands,
+    document_shingles,
+    is_headline,
+    jaccard,
+    set_signature,
+    shingles,
+    signature_rows,
+)
 from .normalize import propose_repairs
 from .passages import split
 from .pipeline import CanonicalCopy, Prepared, accepted, passage_changes, prepare
@@ -90,7 +100,7 @@ def _entry(item: Prepared, config: Config, bands: int, rows_per_band: int) -> En
     """The cache rows of one document: its comparable passages and their band keys per channel."""
     import numpy as np
 
-    from .signatures import band_keys, signatures
+    from .signatures import band_keys
 
     nd = config.neardup
     boiler = {d.index: d for d in item.boilerplate}
@@ -104,7 +114,7 @@ def _entry(item: Prepared, config: Config, bands: int, rows_per_band: int) -> En
         if members:
             missing = [passages[i].key for i in members if (channel, passages[i].key) not in known]
             if missing:
-                fresh = signatures([shingles(k, channel, nd) for k in missing], nd.num_perm, nd.seed)
+                fresh = signature_rows(missing, channel, nd)
                 known.update(((channel, k), row) for k, row in zip(missing, fresh, strict=True))
             sigs = np.stack([known[(channel, passages[i].key)] for i in members])
             keys[members, c * bands:(c + 1) * bands] = band_keys(sigs, bands, rows_per_band)
@@ -131,22 +141,23 @@ def _document_set(item: Prepared, config: Config) -> frozenset[str]:
 
 def _document_keys(item: Prepared, config: Config, bands: int, rows_per_band: int) -> Any:
     """Band keys of the whole document's signature (as the cleaner's document stage computes it)."""
-    from .signatures import band_keys, signatures
+    import numpy as np
+
+    from .signatures import band_keys
 
     shingle_set = _document_set(item, config)
     if not shingle_set:
         return None
-    sig = signatures([shingle_set], config.neardup.num_perm, config.neardup.seed)
-    return band_keys(sig, bands, rows_per_band)[0]
+    sig = set_signature(shingle_set, "word", config.neardup)
+    return band_keys(np.stack([sig]), bands, rows_per_band)[0]
 
 
 def _query_keys(passage: Passage, config: Config, bands: int, rows_per_band: int) -> list[int]:
-    from .signatures import band_keys, signatures
+    from .signatures import band_keys
 
     out: list[int] = []
     for channel in channels(passage.words, config.neardup):
-        sig = signatures([shingles(passage.key, channel, config.neardup)], config.neardup.num_perm,
-                         config.neardup.seed)
+        sig = signature_rows([passage.key], channel, config.neardup)
         out.extend(band_keys(sig, bands, rows_per_band)[0].tolist())
     return out
 
@@ -303,7 +314,8 @@ def check(files: Sequence[Path], root: Path, config: Config, fix: bool = False,
                                "delete the file or accept it", _display(root / other), 1, round(sim, 4)))
             findings.extend(own)
             continue
-        if eligible and all(p.index in dups for p in eligible) and whole_id not in config.accept.ids:
+        if (eligible and all(p.index in dups and not dups[p.index].same_document for p in eligible)
+                and whole_id not in config.accept.ids):
             owners = sorted({dups[p.index].doc for p in eligible},
                             key=lambda o: (-sum(1 for p in eligible if dups[p.index].doc == o), o))
             share = sum(1 for p in eligible if dups[p.index].doc == owners[0]) / len(eligible)

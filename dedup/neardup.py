@@ -127,10 +127,33 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def _signatures(shingle_sets: Sequence[frozenset[str]], config: NeardupConfig) -> list[Any]:
-    from .signatures import lean_minhashes, signatures
+def signature_rows(keys: Sequence[str], channel: str, config: NeardupConfig) -> Any:
+    """MinHash rows of the channel's shingles of each folded key, with the fast shingle hash.
 
-    return lean_minhashes(signatures(shingle_sets, config.num_perm, config.seed), config.seed)
+    Equal to ``set_signature(shingles(key, channel, config), channel, config)`` (a test checks),
+    but vectorised over each passage instead of hashing shingle strings one by one.
+    """
+    from .signatures import char_ngram_hashes, minhash_rows, word_ngram_hashes
+
+    hashed = []
+    for key in keys:
+        tokens = _TOKEN.findall(key)
+        if channel == "word":
+            hashed.append(word_ngram_hashes(tokens, config.ngram))
+        else:
+            hashed.append(char_ngram_hashes(" ".join(tokens), config.char_ngram))
+    return minhash_rows(hashed, config.num_perm, config.seed)
+
+
+def set_signature(shingle_set: Iterable[str], channel: str, config: NeardupConfig) -> Any:
+    """The MinHash row of an explicit set of shingle strings (a document's union, for example)."""
+    import numpy as np
+
+    from .signatures import char_ngram_hash32, minhash_rows, word_ngram_hash32
+
+    hash32 = word_ngram_hash32 if channel == "word" else char_ngram_hash32
+    hashed = np.array([hash32(s.encode("utf-8")) for s in shingle_set], dtype=np.uint32)
+    return minhash_rows([hashed], config.num_perm, config.seed)[0]
 
 
 def channels(words: int, config: NeardupConfig) -> tuple[str, ...]:
@@ -177,11 +200,9 @@ class Memo:
         """Signature rows (uint32, one per key), computing those not yet known."""
         import numpy as np
 
-        from .signatures import signatures
-
         fresh = [k for k in dict.fromkeys(keys) if (channel, k) not in self._rows]
         if fresh:
-            computed = signatures([self.shingles(channel, k) for k in fresh], self.config.num_perm, self.config.seed)
+            computed = signature_rows(fresh, channel, self.config)
             self._rows.update(((channel, k), row) for k, row in zip(fresh, computed, strict=True))
         if not keys:
             return np.zeros((0, self.config.num_perm), dtype=np.uint32)
@@ -200,13 +221,11 @@ class Memo:
 
 def passage_signatures(passages: Sequence[Passage], config: NeardupConfig) -> tuple[tuple[str, str, Any], ...]:
     """(channel, key, signature row) for every comparable passage: the per-document part of MinHash."""
-    from .signatures import signatures
-
     out: list[tuple[str, str, Any]] = []
     for channel in ("char", "word"):
         keys = list(dict.fromkeys(p.key for p in passages if channel in channels(p.words, config)))
         if keys:
-            rows = signatures([shingles(k, channel, config) for k in keys], config.num_perm, config.seed)
+            rows = signature_rows(keys, channel, config)
             out.extend((channel, k, row) for k, row in zip(keys, rows, strict=True))
     return tuple(out)
 

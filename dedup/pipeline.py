@@ -235,6 +235,8 @@ def plan(prepared: Sequence[Prepared], config: Config) -> tuple[list[DocResult],
     prepared = list(prepared)
     if any(r.name == "recurring-line" for r in active_rules(config)):
         for d, found in recurring_lines(prepared, config).items():
+            if set(found) <= {dec.index for dec in prepared[d].boilerplate}:
+                continue  # the rules already remove every recurring line: nothing new to judge
             item = replace(prepared[d], evidence=tuple(sorted(found.items())))
             prepared[d] = judge_boilerplate(item, item.passages, config)
     memo = Memo(config.neardup)
@@ -262,7 +264,8 @@ def plan(prepared: Sequence[Prepared], config: Config) -> tuple[list[DocResult],
         eligible = [p for p in remaining
                     if p.words >= config.neardup.min_words and not is_headline(p, config.neardup)]
         doc_dup_id = changelog.stable_id(doc, "document-duplicate", "neardup", "")
-        dropped = (bool(dups) and bool(eligible) and all(p.index in dups for p in eligible)
+        # Dropped whole only when every passage has its kept copy in *another* document.
+        dropped = (bool(dups) and bool(eligible) and all(p.index in dups and dups[p.index][0] != d for p in eligible)
                    and doc_dup_id not in config.accept.ids)
 
         encoding_changes = [c for c in item.repairs if c.rule == "repair-encoding"]

@@ -54,9 +54,69 @@ def hash_shingles(shingles: Iterable[str]) -> Any:
 
 
 def signatures(shingle_sets: Sequence[Iterable[str]], num_perm: int, seed: int) -> Any:
-    """One row of ``num_perm`` uint32 hash values per shingle set (empty sets give all-max rows)."""
+    """One row of ``num_perm`` uint32 hash values per shingle set (empty sets give all-max rows),
+    with datasketch's default hash function (SHA-1)."""
+    return minhash_rows([hash_shingles(sorted(s)) for s in shingle_sets], num_perm, seed)
+
+
+# ---- the fast shingle hash -----------------------------------------------------------------------
+# SHA-1 per shingle dominates signing. A word n-gram is hashed instead from the SHA-1 of its words
+# (each word hashed once per process, then looked up) combined by a polynomial, and a character
+# n-gram from its code points; both are vectorised over a whole passage. ``word_ngram_hash32`` and
+# ``char_ngram_hash32`` compute the same values from a shingle's bytes, so
+# ``datasketch.MinHash(hashfunc=..., scheme="affine32")`` reproduces these signatures exactly.
+
+_POLY = np.uint32(0x01000193)
+_TOKEN_CACHE: dict[str, int] = {}
+_TOKEN_CACHE_LIMIT = 2_000_000
+
+
+def _token_hash(token: str) -> int:
+    found = _TOKEN_CACHE.get(token)
+    if found is None:
+        if len(_TOKEN_CACHE) > _TOKEN_CACHE_LIMIT:
+            _TOKEN_CACHE.clear()
+        found = _TOKEN_CACHE[token] = int.from_bytes(hashlib.sha1(token.encode("utf-8")).digest()[:4], "little")
+    return found
+
+
+def _windows(values: Any, n: int) -> Any:
+    """The polynomial hash of every window of ``n`` values (one window if there are at most ``n``)."""
+    if len(values) == 0:
+        return np.zeros(0, dtype=np.uint32)
+    width = min(n, len(values))
+    count = len(values) - width + 1
+    acc = np.zeros(count, dtype=np.uint32)
+    with np.errstate(over="ignore"):
+        for j in range(width):
+            acc = acc * _POLY + values[j:j + count]
+    return _fmix32(acc)
+
+
+def word_ngram_hashes(tokens: Sequence[str], n: int) -> Any:
+    return _windows(np.fromiter((_token_hash(t) for t in tokens), dtype=np.uint32, count=len(tokens)), n)
+
+
+def char_ngram_hashes(text: str, n: int) -> Any:
+    return _windows(np.frombuffer(text.encode("utf-32-le"), dtype="<u4").astype(np.uint32), n)
+
+
+def word_ngram_hash32(shingle: bytes) -> int:
+    """The fast hash of one word-n-gram shingle (words joined by single spaces), from its bytes."""
+    tokens = shingle.decode("utf-8").split(" ")
+    return int(_windows(np.array([_token_hash(t) for t in tokens], dtype=np.uint32), len(tokens))[0])
+
+
+def char_ngram_hash32(shingle: bytes) -> int:
+    """The fast hash of one character-n-gram shingle, from its bytes."""
+    text = shingle.decode("utf-8")
+    return int(char_ngram_hashes(text, len(text))[0])
+
+
+def minhash_rows(hashed: Sequence[Any], num_perm: int, seed: int) -> Any:
+    """MinHash rows from each set's uint32 shingle hashes (duplicates in a set do not matter)."""
     a, b = permutations(num_perm, seed)
-    hashed = [hash_shingles(sorted(s)) for s in shingle_sets]
+    hashed = list(hashed)
     out = np.full((len(hashed), num_perm), _MAX32, dtype=np.uint32)
     lengths = np.array([len(h) for h in hashed], dtype=np.int64)
     if not len(hashed) or not lengths.sum():

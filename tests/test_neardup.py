@@ -173,3 +173,13 @@ def test_a_title_is_not_a_duplicate_of_a_headline_elsewhere(tmp_path: Path) -> N
     assert docs["b.txt"].changes == ()  # type: ignore[attr-defined]
     inside = run(tmp_path / "inside", {"c.txt": f"{title}\n{SYNDICATED}\n{title}\n"})
     assert [c.line for c in inside["c.txt"].changes] == [3]  # type: ignore[attr-defined]
+
+
+def test_a_document_is_never_a_duplicate_of_itself(tmp_path: Path) -> None:
+    """Found by hypothesis: a headline (not eligible) and its copy as a sentence dropped the document."""
+    text = ("’model model model model model model launch model\n"
+            "’Meta model model model model model launch model.")
+    docs = run(tmp_path, {"d.txt": text})
+    d = docs["d.txt"]
+    assert d.output is not None  # type: ignore[attr-defined]
+    assert [c.kind for c in d.changes] == ["duplicate"]  # type: ignore[attr-defined]

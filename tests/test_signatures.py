@@ -39,3 +39,36 @@ def test_band_keys_match_when_bands_match() -> None:
     assert np.array_equal(keys[0], keys[1])
     assert not np.intersect1d(keys[0], keys[2]).size
     assert len(set(keys[0].tolist())) == 21  # the band number is part of the key
+
+
+texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=200)
+
+
+@settings(max_examples=60, deadline=None)
+@given(texts, st.sampled_from(["word", "char"]), st.integers(1, 6))
+def test_fast_rows_equal_datasketch_with_the_same_hash_function(text: str, channel: str, n: int) -> None:
+    from dedup.config import NeardupConfig
+    from dedup.neardup import set_signature, shingles, signature_rows
+    from dedup.normalize import fold
+    from dedup.signatures import char_ngram_hash32, word_ngram_hash32
+
+    config = NeardupConfig(ngram=n, char_ngram=n)
+    key = fold(text)
+    fast = signature_rows([key], channel, config)[0]
+    shingle_set = shingles(key, channel, config)
+    assert np.array_equal(fast, set_signature(shingle_set, channel, config))
+    reference = MinHash(num_perm=128, seed=1, scheme="affine32",
+                        hashfunc=word_ngram_hash32 if channel == "word" else char_ngram_hash32)
+    reference.update_batch([s.encode("utf-8") for s in shingle_set])
+    assert np.array_equal(fast, reference.hashvalues)
+
+
+def test_a_document_row_is_the_minimum_of_its_passage_rows() -> None:
+    from dedup.config import NeardupConfig
+    from dedup.neardup import set_signature, signature_rows, word_shingles
+
+    config = NeardupConfig()
+    keys = ["the first passage of the document", "a second one follows here", "third"]
+    union = frozenset().union(*(word_shingles(k, config.ngram) for k in keys))
+    assert np.array_equal(np.minimum.reduce(signature_rows(keys, "word", config), axis=0),
+                          set_signature(union, "word", config))
