@@ -38,7 +38,6 @@ from .neardup import (
     document_shingles,
     is_headline,
     jaccard,
-    set_signature,
     shingles,
     signature_rows,
 )
@@ -145,10 +144,12 @@ def _document_keys(item: Prepared, config: Config, bands: int, rows_per_band: in
 
     from .signatures import band_keys
 
-    shingle_set = _document_set(item, config)
-    if not shingle_set:
+    keys = [p.key for p in _kept(item) if p.key]
+    if not keys:
         return None
-    sig = set_signature(shingle_set, "word", config.neardup)
+    # The signature of the union of the passages' shingles is the minimum of their rows (as in
+    # the cleaner's document stage), so no shingle string is hashed one by one here.
+    sig = np.minimum.reduce(signature_rows(keys, "word", config.neardup), axis=0)
     return band_keys(np.stack([sig]), bands, rows_per_band)[0]
 
 
