@@ -11,11 +11,14 @@ The pipeline, and why each step is there:
    title has six 5-grams; one changed word removes five), so passages under ``char_below_words``
    words are compared on character n-grams, and passages from ``word_from_words`` words on word
    n-grams. The ranges overlap, so a pair straddling the boundary is still compared in one channel.
-4. **LSH proposes, verification decides.** ``datasketch.MinHashLSH`` is built with bands and rows
-   chosen so that a pair exactly at the threshold is proposed with probability ``target_recall``
-   (0.99 by default: 21 bands × 6 rows for 0.8 / 128), instead of datasketch's own choice (9 × 13),
-   which misses about a fifth of the pairs just above the threshold. Every proposed pair is then
-   verified with the true Jaccard similarity of its shingle sets; only verified pairs are edges.
+4. **LSH proposes, verification decides.** Bands and rows are chosen so that a pair exactly at the
+   threshold is proposed with probability ``target_recall`` (0.99 by default: 25 bands × 5 rows for
+   0.75 / 128, 21 × 6 for 0.8), instead of datasketch's own choice (9 × 13 for 0.8, which proposes a
+   pair at 0.8 only 40 % of the time). Candidates come from sorted band digests, or from
+   ``datasketch.MinHashLSH`` itself (``neardup.lsh``); every proposed pair is then verified with the
+   true Jaccard similarity of its shingle sets, and only verified pairs are edges.
+6. **Whole documents** (:func:`find_document_duplicates`) before passages, with the same bands,
+   verification and policy, on the union of each document's passage shingles.
 5. **Keep policy.** Within a connected cluster, passages are visited in policy order (``first``:
    sorted document path, then position; ``longest``: longest text first). A passage is removed only
    if it is verified similar to a passage already *kept*, and it points at that passage; otherwise
