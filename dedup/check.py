@@ -32,13 +32,14 @@ from .config import AcceptConfig, Config
 from .errors import InputError
 from .model import Change, Document, Passage, Skipped
 from .neardup import (
+    Memo,
     adds_content,
     channels,
     choose_bands,
     document_shingles,
     is_headline,
     jaccard,
-    shingles,
+    passage_similarity,
     signature_rows,
 )
 from .normalize import propose_repairs
@@ -163,12 +164,6 @@ def _query_keys(passage: Passage, config: Config, bands: int, rows_per_band: int
     return out
 
 
-def _similarity(a: Passage, b: Passage, config: Config) -> float:
-    shared = set(channels(a.words, config.neardup)) & set(channels(b.words, config.neardup))
-    return max((jaccard(shingles(a.key, c, config.neardup), shingles(b.key, c, config.neardup)) for c in shared),
-               default=0.0)
-
-
 def check(files: Sequence[Path], root: Path, config: Config, fix: bool = False,
           log: Path | None = None) -> CheckReport:
     """Check ``files`` (all documents under ``root`` when empty) against the corpus under ``root``."""
@@ -225,6 +220,7 @@ def check(files: Sequence[Path], root: Path, config: Config, fix: bool = False,
             cache.add(hashes[doc], _entry(prepare(d, cache_config), cache_config, bands, rows_per_band))
 
     passages_by_hash: dict[bytes, list[Passage]] = {}
+    memo = Memo(nd)  # shingle sets of the passages compared in this run
     prepared_by_hash: dict[bytes, Prepared | None] = {}
 
     def prepared_of(doc: str) -> Prepared | None:
@@ -284,12 +280,13 @@ def check(files: Sequence[Path], root: Path, config: Config, fix: bool = False,
                         continue  # only copies that come first (existing documents first) count
                     if other != doc and headline:
                         continue  # headlines repeat across documents without being copies
-                    q = next((x for x in passages_of(other) if x.index == j), None)
-                    if q is None:
+                    theirs = passages_of(other)
+                    if j >= len(theirs):
                         continue
+                    q = theirs[j]  # a passage's index is its position in its document
                     if cand.row[5] and not accepted(config, f"{cand.boilerplate_id:016x}", q.text):
                         continue  # the other copy is boilerplate the cleaner removes: not a kept copy
-                    sim = _similarity(p, q, config)
+                    sim = passage_similarity(p, q, nd, memo)
                     if sim >= nd.threshold and (best is None or (-sim, order) < (-best[0], best[1])):
                         best = (sim, order, other, q)
             if best is None:
@@ -307,7 +304,7 @@ def check(files: Sequence[Path], root: Path, config: Config, fix: bool = False,
                     and not is_headline(p, nd)]
         whole_id = changelog.stable_id(doc, "document-duplicate", "neardup", "")
         whole = _whole_document_match(item, doc, checked_docs, config, cache, hashes, docs_by_hash,
-                                      document, prepared_of, bands, rows_per_band) if nd.documents else None
+                                      prepared_of, bands, rows_per_band, memo) if nd.documents else None
         if whole is not None and whole_id not in config.accept.ids:
             other, sim = whole
             own.append(Finding(shown, doc, 1, "document-duplicate", "neardup", decoded_doc.text[:200], whole_id,
@@ -343,8 +340,8 @@ def check(files: Sequence[Path], root: Path, config: Config, fix: bool = False,
 
 
 def _whole_document_match(item: Prepared, doc: str, checked: set[str], config: Config, cache: SignatureCache,
-                          hashes: dict[str, bytes], docs_by_hash: dict[bytes, list[str]], document: Any,
-                          prepared_of: Any, bands: int, rows_per_band: int) -> tuple[str, float] | None:
+                          hashes: dict[str, bytes], docs_by_hash: dict[bytes, list[str]], prepared_of: Any,
+                          bands: int, rows_per_band: int, memo: Memo) -> tuple[str, float] | None:
     """The earlier document this one near-duplicates as a whole (the cleaner's document stage), if any."""
     keys = _document_keys(item, config, bands, rows_per_band)
     if keys is None:
@@ -364,7 +361,7 @@ def _whole_document_match(item: Prepared, doc: str, checked: set[str], config: C
             sim = jaccard(mine, _document_set(theirs, config))
             if sim < config.neardup.threshold or (best is not None and (-sim, order) >= (-best[0], best[1])):
                 continue
-            if not adds_content(_kept(item), _kept(theirs), config.neardup):
+            if not adds_content(_kept(item), _kept(theirs), config.neardup, memo):
                 best = (sim, order)
     return None if best is None else (best[1][1], best[0])
 

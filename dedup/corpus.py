@@ -12,7 +12,7 @@ import fnmatch
 import os
 import re
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -167,11 +167,6 @@ def read_source(source: Source) -> Document | Skipped:
     except OSError as exc:
         return Skipped(source.doc, f"cannot read file ({exc.strerror or exc})", "check that it exists and is readable")
     return decode_document(source.doc, raw)
-
-
-def read_all(sources: list[Source]) -> Iterator[Document | Skipped]:
-    for source in sources:
-        yield read_source(source)
 
 
 def write_atomic(path: Path, data: bytes) -> None:

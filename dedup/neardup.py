@@ -376,6 +376,13 @@ def find_duplicates(documents: Sequence[Sequence[Passage]], config: NeardupConfi
 UNIQUE_FLOOR = 0.5
 
 
+def passage_similarity(p: Passage, q: Passage, config: NeardupConfig, memo: Memo | None = None) -> float:
+    """Best Jaccard similarity of two passages over the shingle channels they share (0 if none)."""
+    memo = memo or Memo(config)
+    shared = set(channels(p.words, config)) & set(channels(q.words, config))
+    return max((jaccard(memo.shingles(c, p.key), memo.shingles(c, q.key)) for c in shared), default=0.0)
+
+
 def adds_content(passages: Sequence[Passage], other: Sequence[Passage], config: NeardupConfig,
                  memo: Memo | None = None) -> bool:
     """Whether ``passages`` say something ``other`` does not: a passage with no version in it.
@@ -385,12 +392,7 @@ def adds_content(passages: Sequence[Passage], other: Sequence[Passage], config: 
     paragraphs it shares). Shared by the cleaner and the hook.
     """
     memo = memo or Memo(config)
-
-    def similar(p: Passage, q: Passage) -> float:
-        shared = set(channels(p.words, config)) & set(channels(q.words, config))
-        return max((jaccard(memo.shingles(c, p.key), memo.shingles(c, q.key)) for c in shared), default=0.0)
-
-    return any(max((similar(p, q) for q in other), default=0.0) < UNIQUE_FLOOR
+    return any(max((passage_similarity(p, q, config, memo) for q in other), default=0.0) < UNIQUE_FLOOR
                for p in passages if p.words >= config.min_words)
 
 
