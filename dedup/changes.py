@@ -34,7 +34,9 @@ FIELDS: dict[str, str] = {
     "duplicate_start": "duplicates only: offset of the kept copy in that document's original text",
     "duplicate_end": "duplicates only: end of the kept copy",
     "similarity": "duplicates only: verified Jaccard similarity with the kept copy",
-    "encoding": "repair-encoding only: how the file was decoded (restore re-encodes with it)",
+    "encoding": "how the file was decoded (restore re-encodes with it); for a JSONL record, the line's JSON style",
+    "row": "records only: the record's 0-based row in its JSONL or Parquet shard",
+    "record": "records only: the original record (a JSONL line, or a Parquet row as JSON) when restore needs it",
 }
 
 
@@ -126,6 +128,10 @@ def to_json(change: Change) -> dict[str, Any]:
         data["similarity"] = change.similarity
     if change.encoding is not None:
         data["encoding"] = change.encoding
+    if change.row is not None:
+        data["row"] = change.row
+    if change.record is not None:
+        data["record"] = change.record
     return data
 
 
@@ -140,6 +146,8 @@ def from_json(data: dict[str, Any], where: str) -> Change:
             duplicate_of=data.get("duplicate_of"), duplicate_start=data.get("duplicate_start"),
             duplicate_end=data.get("duplicate_end"), similarity=data.get("similarity"),
             encoding=data.get("encoding"), id=str(data.get("id", "")),
+            row=None if data.get("row") is None else int(data["row"]),
+            record=None if data.get("record") is None else str(data["record"]),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(f"{where}: not a valid change record ({exc}); regenerate it with `dedup clean`") from None

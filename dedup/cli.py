@@ -19,7 +19,6 @@ from . import __version__
 from .config import Config, discover, merge_accept, validate
 from .corpus import corpus_root
 from .errors import DedupError, UsageError
-from .model import Result
 
 
 def _fail(message: str, code: int) -> NoReturn:
@@ -77,6 +76,9 @@ def _overrides(config: Config, **flags: Any) -> Config:
         top["include"] = tuple(flags["include"])
     if flags.get("exclude"):
         top["exclude"] = (*config.exclude, *flags["exclude"])
+    for key in ("format", "text_field", "id_field", "source_field"):
+        if flags.get(key):
+            top[key] = flags[key]
     rules = config.rules
     if flags.get("disable_rule"):
         rules = replace(rules, disable=(*rules.disable, *flags["disable_rule"]))
@@ -93,30 +95,27 @@ def _tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
-def _report(result: Result, out: Path, quiet: bool) -> None:
-    for warning in result.warnings:
+def _report(summary: dict[str, Any], out: Path, quiet: bool) -> None:
+    for warning in summary["warnings"]:
         click.echo(f"dedup: warning: {warning}", err=True)
-    for skipped in result.skipped:
-        click.echo(f"dedup: skipped {skipped.message()}", err=True)
+    for skipped in summary["skipped"]:
+        click.echo(f"dedup: skipped {skipped['path']}: {skipped['problem']}; {skipped['hint']}", err=True)
     if quiet:
         return
-    kinds: dict[str, int] = {}
-    removed_chars = 0
-    for change in result.changes:
-        kinds[change.kind] = kinds.get(change.kind, 0) + 1
-        removed_chars += len(change.text) - len(change.replacement)
-    read = len(result.documents)
-    dropped = sum(1 for d in result.documents if d.output is None)
-    click.echo(f"dedup: read {read} document{'s' * (read != 1)}"
-               f"{f', skipped {len(result.skipped)}' if result.skipped else ''}")
+    docs, kinds = summary["documents"], summary["changes"]["by_kind"]
+    removed_chars = sum(d["chars_removed"] for d in summary["per_document"].values())
+    read = docs["read"]
+    reports = ", report.html, report.md" if (out / "report.html").exists() else \
+        " (reports skipped for a corpus this size: `dedup report` builds them)"
+    skipped = f", skipped {docs['skipped']}" if docs["skipped"] else ""
+    click.echo(f"dedup: read {read} document{'s' * (read != 1)}{skipped}")
     click.echo(f"  boilerplate removed: {kinds.get('boilerplate', 0)} passages")
-    click.echo(f"  duplicates removed:  {kinds.get('duplicate', 0)} passages in {len(result.clusters)} clusters, "
-               f"{kinds.get('document-duplicate', 0)} whole documents")
+    click.echo(f"  duplicates removed:  {kinds.get('duplicate', 0)} passages in {summary['clusters']['count']} "
+               f"clusters, {kinds.get('document-duplicate', 0)} whole documents")
     click.echo(f"  repairs:             {kinds.get('repair', 0)}")
-    click.echo(f"  suspects kept:       {len(result.suspects)} (listed in summary.json)")
+    click.echo(f"  suspects kept:       {summary['suspects']['count']} (listed in summary.json)")
     click.echo(f"  characters removed:  {removed_chars}")
-    click.echo(f"wrote {out}/: corpus/ ({read - dropped} documents), changes.jsonl, summary.json, "
-               "report.html, report.md")
+    click.echo(f"wrote {out}/: corpus/ ({docs['written']} documents), changes.jsonl, summary.json{reports}")
 
 
 @main.command(cls=_Command)
@@ -125,6 +124,14 @@ def _report(result: Result, out: Path, quiet: bool) -> None:
 @click.option("--config", "config_file", type=click.Path(path_type=Path), help="Config file (TOML).")
 @click.option("--include", multiple=True, help="Glob of files to read (repeatable; default *.txt, *.md).")
 @click.option("--exclude", multiple=True, help="Glob of files to skip (repeatable).")
+@click.option("--format", "format", type=click.Choice(["text", "jsonl", "parquet"]),
+              help="Read every file in this format (default: by extension: .jsonl[.gz|.zst], .parquet, else text).")
+@click.option("--text-field", help="JSONL/Parquet: the field holding the text (default: text).")
+@click.option("--id-field", help="JSONL/Parquet: the field naming each record (default: id; else its row).")
+@click.option("--source-field", help="JSONL/Parquet: the field naming the source; a URL counts by host "
+              "(default: url; else the folder).")
+@click.option("--report/--no-report", "report", default=None,
+              help="Build report.html and report.md (default: when there are at most 20,000 documents).")
 @click.option("--disable-rule", multiple=True, metavar="NAME", help="Turn a rule off (repeatable).")
 @click.option("--enable-rule", multiple=True, metavar="NAME", help="Turn a rule on (repeatable).")
 @click.option("--threshold", type=float, help="Jaccard similarity for near-duplicates (default 0.75).")
@@ -141,36 +148,37 @@ def _report(result: Result, out: Path, quiet: bool) -> None:
 @click.option("--fail-if-changed", is_flag=True,
               help="Exit 1 when OUT differed from what this run wrote (a stale lock file); for hooks and CI.")
 def clean(paths: tuple[Path, ...], output: Path | None, config_file: Path | None, quiet: bool,
-          fail_if_changed: bool, accept_files: tuple[Path, ...], jobs: int | None, **flags: Any) -> None:
+          fail_if_changed: bool, accept_files: tuple[Path, ...], jobs: int | None, report: bool | None,
+          **flags: Any) -> None:
     """Clean PATHS (files or folders; default: seeds) into OUT (default: out).
 
     Writes OUT/corpus/ (cleaned documents, mirroring the input paths), OUT/changes.jsonl (every
     change, enough to restore the input) and OUT/summary.json. The input is never modified.
     """
-    from .pipeline import clean as run_clean
-    from .pipeline import write
+    from .output import write_items
+    from .progress import Progress
+    from .stream import run
 
     config, input_paths = _load_config(paths, config_file)
     config = _overrides(config, **flags)
     for accept_file in accept_files:
         config = merge_accept(config, accept_file)
     out = output or Path(config.output)
-    from .progress import Progress
-
     progress = Progress(0, enabled=None if not quiet else False)
+    clusters: list[tuple[str, ...]] = []
     try:
-        result = run_clean(input_paths, config, out, jobs=jobs, progress=progress)
-        progress.stage("writing")
         before = _tree(out) if fail_if_changed else {}
-        write(result, out, config)
+        items = run(input_paths, config, out, jobs=jobs, progress=progress, clusters=clusters)
+        summary = write_items(items, out, config, lambda: clusters, report)
     finally:
         progress.close()
-    _report(result, out, quiet)
+    _report(summary, out, quiet)
     if fail_if_changed and _tree(out) != before:
         click.echo(f"dedup: {out}/ was out of date and has been rebuilt; stage it with your change", err=True)
         sys.exit(1)
-    if result.skipped:
-        click.echo(f"dedup: {len(result.skipped)} file(s) skipped; the rest was cleaned (see summary.json)", err=True)
+    if summary["skipped"]:
+        click.echo(f"dedup: {len(summary['skipped'])} file(s) or record(s) skipped; the rest was cleaned "
+                   "(see summary.json)", err=True)
         sys.exit(2)
 
 
@@ -222,17 +230,17 @@ def check(files: tuple[Path, ...], root: Path | None, fix: bool, fmt: str, log_f
               help="Folder to rebuild the original corpus in.")
 def restore(out: Path, target: Path) -> None:
     """Rebuild the original corpus, byte for byte, from OUT/corpus and OUT/changes.jsonl."""
-    from .pipeline import restore as run_restore
+    from .output import restore as run_restore
 
     written = run_restore(out, target)
-    click.echo(f"dedup: restored {len(written)} documents into {target}/")
+    click.echo(f"dedup: restored {len(written)} files into {target}/")
 
 
 @main.command(cls=_Command)
 @click.argument("out", type=click.Path(path_type=Path), default="out")
 def report(out: Path) -> None:
     """Rebuild OUT/report.html and OUT/report.md from OUT (default: out)."""
-    from .pipeline import write_reports
+    from .output import write_reports
 
     write_reports(out)
     click.echo(f"dedup: wrote {out}/report.html and {out}/report.md")

@@ -91,8 +91,12 @@ class AcceptConfig:
 class Config:
     paths: tuple[str, ...] = ("seeds",)
     output: str = "out"
-    include: tuple[str, ...] = ("*.txt", "*.md")
+    include: tuple[str, ...] = ("*.txt", "*.md", "*.jsonl", "*.jsonl.gz", "*.jsonl.zst", "*.ndjson", "*.parquet")
     exclude: tuple[str, ...] = ()
+    format: str = ""  # "" = by extension
+    text_field: str = "text"
+    id_field: str = "id"
+    source_field: str = "url"
     rules: RulesConfig = field(default_factory=RulesConfig)
     neardup: NeardupConfig = field(default_factory=NeardupConfig)
     accept: AcceptConfig = field(default_factory=AcceptConfig)
@@ -106,6 +110,10 @@ KEYS: dict[str, str] = {
     "output": "output folder when no `-o` is given",
     "include": "glob patterns of files to read inside folders",
     "exclude": "glob patterns of files to skip",
+    "format": "read every file as `text`, `jsonl` or `parquet` (empty: by extension)",
+    "text_field": "JSONL/Parquet records: the field holding the document text",
+    "id_field": "JSONL/Parquet records: the field naming a record in the change log (else its row)",
+    "source_field": "JSONL/Parquet records: the field naming its source (a URL counts by host; else the folder)",
     "rules.disable": "names of catalogue rules to turn off",
     "rules.enable": "names of catalogue rules to turn on (rules that are off by default)",
     "rules.custom": "extra rules: tables with name, pattern, description, category, zone, max_words",
@@ -234,6 +242,10 @@ def from_mapping(table: Mapping[str, object], origin: str, base: Config | None =
 
 def validate(config: Config, origin: str) -> None:
     """Reject values that would make a run meaningless rather than fail deep inside a stage."""
+    if config.format not in ("", "text", "jsonl", "parquet"):
+        raise ConfigError(f"{origin}: format must be text, jsonl or parquet (or empty), got {config.format!r}")
+    if not config.text_field:
+        raise ConfigError(f"{origin}: text_field must not be empty")
     nd = config.neardup
     if not 0.0 < nd.threshold <= 1.0:
         raise ConfigError(f"{origin}: neardup.threshold must be in (0, 1], got {nd.threshold}")

@@ -12,7 +12,7 @@ merged and inverted without tracking edits.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 ChangeKind = Literal["repair", "boilerplate", "duplicate", "document-duplicate"]
 KINDS: tuple[ChangeKind, ...] = ("repair", "boilerplate", "duplicate", "document-duplicate")
@@ -32,6 +32,8 @@ class Document:
     text: str
     encoding: str = "utf-8"
     size: int = 0  # bytes on disk
+    source: str = ""  # the site it came from (a record's url host); "" means: its folder
+    row: int | None = None  # position in its shard, for a record of a JSONL or Parquet file
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,8 @@ class Change:
     similarity: float | None = None
     encoding: str | None = None
     id: str = ""
+    row: int | None = None  # a record's 0-based row in its shard (records of JSONL/Parquet shards only)
+    record: str | None = None  # the original record, when restore cannot rebuild it from the output
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,8 @@ class Result:
     suspects: tuple[Suspect, ...]
     warnings: tuple[str, ...]
     clusters: tuple[tuple[str, ...], ...] = field(default=())
+    items: tuple[Any, ...] = field(default=(), repr=False, compare=False)  # stream.Item, in input order
+
 
     @property
     def changes(self) -> tuple[Change, ...]:

@@ -10,10 +10,9 @@ would not restore exactly is a bug, and the run stops rather than write it.
 
 from __future__ import annotations
 
-import json
 import os
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -22,9 +21,9 @@ from typing import Any
 import regex
 
 from . import changes as changelog
-from . import corpus
 from .config import Config
-from .errors import InputError, InternalError
+from .errors import InternalError
+from .evidence import EvidenceTable, Lines, document_lines
 from .model import Change, DocResult, Document, Passage, Result, Skipped, Suspect
 from .neardup import (
     DocumentDuplicate,
@@ -106,59 +105,28 @@ def source_of(doc: str, how: str) -> str:
     return doc.split("/", 1)[0] if how == "top" else doc.rsplit("/", 1)[0]
 
 
+def document_source(document: Document, config: Config) -> str:
+    """A record's own source (its url host) when it has one, else its folder."""
+    return document.source or source_of(document.doc, config.evidence.source)
+
+
+def evidence_lines(item: Prepared, config: Config) -> Lines:
+    """What this document tells the cross-document evidence table (see :mod:`dedup.evidence`)."""
+    return document_lines(document_source(item.document, config), item.document.doc, item.passages,
+                          {dec.index for dec in item.boilerplate}, config.evidence)
+
+
 def recurring_lines(prepared: Sequence[Prepared], config: Config) -> dict[int, dict[int, str]]:
-    """Lines that one source prints around at least ``min_documents`` different articles.
-
-    This is the evidence CCNet and dolma use at scale: a site's widgets repeat across its pages
-    in any wording, while its articles do not. "Different articles" is judged by each document's
-    longest passage, so syndicated copies of one article do not make their own lines look like
-    furniture; lines are counted within a source only, since a line shared across sources is a
-    quote or a syndicated passage (the duplicate stage's business).
-    """
-    ev = config.evidence
-    from .rules import is_prose, matching_text
-
-    seen: dict[tuple[str, str], set[str]] = {}
-    articles_of: list[str] = []
-    for item in prepared:
-        source = source_of(item.document.doc, ev.source)
-        longest = max(item.passages, key=lambda p: (len(p.key), p.key), default=None)
-        article = longest.key if longest is not None else item.document.doc
-        articles_of.append(article)
-        for p in item.passages:
-            if p.key and p.words <= ev.max_words:
-                seen.setdefault((source, p.key), set()).add(article)
-
-    def recurring(source: str, key: str) -> bool:
-        return len(seen.get((source, key), ())) >= ev.min_documents
-
-    # A document's title recurs in its site's related-article lists: there it is furniture, at the
-    # head of its own article it is the title. So a line in the head (before the first paragraph
-    # that is neither a known widget nor itself recurring) is furniture only if it heads many
-    # articles (a site banner, a standing byline).
-    seen_in_head: dict[tuple[str, str], set[str]] = {}
-    where: dict[tuple[str, str], list[tuple[int, int, bool]]] = {}
+    """Recurring lines of each document that the rules do not already remove."""
+    table = EvidenceTable(config.evidence)
     for d, item in enumerate(prepared):
-        source = source_of(item.document.doc, ev.source)
-        removed = {dec.index for dec in item.boilerplate}
-        first_prose = next((p.index for p in item.passages
-                            if p.index not in removed and not recurring(source, p.key)
-                            and is_prose(matching_text(p.text), p.words)), None)
-        for p in item.passages:
-            if p.key and p.words <= ev.max_words and recurring(source, p.key):
-                head = first_prose is not None and p.index < first_prose
-                if head:
-                    seen_in_head.setdefault((source, p.key), set()).add(articles_of[d])
-                where.setdefault((source, p.key), []).append((d, p.index, head))
-    found: dict[int, dict[int, str]] = {}
-    for (source, key), places in where.items():
-        articles = seen[(source, key)]
-        heads = len(seen_in_head.get((source, key), ()))
-        reason = f"seen in {len(articles)} documents of source {source}"
-        for d, i, head in places:
-            if not head or heads >= ev.min_documents:
-                found.setdefault(d, {})[i] = reason
-    return found
+        table.add(d, evidence_lines(item, config))
+    return table.recurring()
+
+
+def with_evidence(item: Prepared, found: dict[int, str], config: Config) -> Prepared:
+    """Re-judge a document's boilerplate knowing which of its lines recur across its source."""
+    return judge_boilerplate(replace(item, evidence=tuple(sorted(found.items()))), item.passages, config)
 
 
 def _terminator_end(text: str, pos: int) -> int:
@@ -230,15 +198,22 @@ def _settle(prepared: list[Prepared], config: Config, memo: Memo, dropped: set[i
     return near
 
 
-def plan(prepared: Sequence[Prepared], config: Config) -> tuple[list[DocResult], NeardupResult]:
-    """Run the global stage and turn every proposal into applied changes."""
+def uses_evidence(config: Config) -> bool:
+    return any(r.name == "recurring-line" for r in active_rules(config))
+
+
+def plan(prepared: Sequence[Prepared], config: Config,
+         evidence: dict[int, dict[int, str]] | None = None) -> tuple[list[DocResult], NeardupResult]:
+    """Run the global stage and turn every proposal into applied changes.
+
+    ``evidence`` is each document's recurring lines when the caller counted them over a larger
+    corpus (the streaming run does); by default they are counted over ``prepared``.
+    """
     prepared = list(prepared)
-    if any(r.name == "recurring-line" for r in active_rules(config)):
-        for d, found in recurring_lines(prepared, config).items():
-            if set(found) <= {dec.index for dec in prepared[d].boilerplate}:
-                continue  # the rules already remove every recurring line: nothing new to judge
-            item = replace(prepared[d], evidence=tuple(sorted(found.items())))
-            prepared[d] = judge_boilerplate(item, item.passages, config)
+    if uses_evidence(config):
+        found_by_doc = recurring_lines(prepared, config) if evidence is None else evidence
+        for d, found in found_by_doc.items():
+            prepared[d] = with_evidence(prepared[d], found, config)
     memo = Memo(config.neardup)
     for item in prepared:
         memo.add_rows(item.signatures)
@@ -368,13 +343,6 @@ def restore_text(output: str | None, changes: Sequence[Change]) -> str:
     return changelog.invert(output or "", [c for c in changes if c.start != c.end or c.replacement or c.text])
 
 
-def _prepare_source(task: tuple[corpus.Source, Config]) -> Prepared | Skipped:
-    """Worker: read, decode and prepare one file (a top-level function, so processes can run it)."""
-    source, config = task
-    item = corpus.read_source(source)
-    return item if isinstance(item, Skipped) else prepare(item, config)
-
-
 def default_jobs(documents: int) -> int:
     """All cores, except for corpora too small to repay starting processes."""
     try:
@@ -384,136 +352,36 @@ def default_jobs(documents: int) -> int:
     return max(1, min(cores, documents // 200))
 
 
-def _prepare_all(sources: Sequence[corpus.Source], config: Config, jobs: int,
-                 progress: Progress | None) -> Iterator[Prepared | Skipped]:
-    """Per-document stages, in input order whatever ``jobs`` is (so output never depends on it)."""
-    tasks = ((s, config) for s in sources)
-    if jobs <= 1:
-        for task in tasks:
-            item = _prepare_source(task)
-            if progress:
-                progress.advance(1, item.document.size if isinstance(item, Prepared) else 0)
-            yield item
-        return
-    import multiprocessing
-
-    # fork where there is one: workers start instantly and work from any __main__ (a script on stdin,
-    # a notebook); spawn re-imports __main__, which fails there. dedup starts no threads before this.
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    with multiprocessing.get_context(method).Pool(jobs) as pool:
-        for item in pool.imap(_prepare_source, tasks, chunksize=64):
-            if progress:
-                progress.advance(1, item.document.size if isinstance(item, Prepared) else 0)
-            yield item
-
-
 def clean(paths: Sequence[str | Path], config: Config | None = None, output: Path | None = None,
           jobs: int | None = None, progress: Progress | None = None) -> Result:
-    """Clean the corpus under ``paths``: the library entry point behind ``dedup clean``.
+    """Clean the corpus under ``paths`` in memory: the library entry point.
 
     ``output`` is only used to refuse inputs that overlap it; nothing is written here (see
     :func:`write`). ``jobs`` processes run the per-document stages (default: all cores for large
-    corpora); the result is the same for every value.
+    corpora); the result is the same for every value. ``dedup clean`` streams the same run
+    straight to disk instead (:func:`dedup.stream.run`), which is what large corpora need.
     """
+    from .stream import run
+
     config = config or Config()
-    _root, sources = corpus.discover([Path(p) for p in paths], config.include, config.exclude, output)
-    if not sources:
-        raise InputError(
-            f"{', '.join(str(p) for p in paths)}: no documents found (looked for {', '.join(config.include)}); "
-            "check the path or set `include`"
-        )
-    active_rules(config)  # fail on a bad rule before reading anything
-    prepared: list[Prepared] = []
-    skipped: list[Skipped] = []
-    warnings: list[str] = []
-    if progress:
-        progress.total = len(sources)
-        progress.stage("reading + rules")
-    for item in _prepare_all(sources, config, jobs or default_jobs(len(sources)), progress):
-        if isinstance(item, Skipped):
-            skipped.append(item)
-            continue
-        if not item.document.text:
-            warnings.append(f"{item.document.doc}: empty file; copied as it is")
-        prepared.append(item)
-    if progress:
-        progress.stage("near-duplicates")
-    results, near = plan(prepared, config)
-    docs = [p.document.doc for p in prepared]
-    clusters = tuple(tuple(f"{docs[d]}:{prepared[d].passages[i].line}" for d, i in cluster)
-                     for cluster in near.clusters)
-    suspects = tuple(s for p in prepared for s in p.suspects)
-    return Result(tuple(results), tuple(skipped), suspects, tuple(warnings), clusters)
+    clusters: list[tuple[str, ...]] = []
+    items = tuple(run(paths, config, output, jobs, progress, clusters))
+    documents = tuple(i.result for i in items if isinstance(i.result, DocResult))
+    skipped = tuple(i.result for i in items if isinstance(i.result, Skipped))
+    suspects = tuple(s for i in items for s in i.suspects)
+    warnings = tuple(i.warning for i in items if i.warning)
+    return Result(documents, skipped, suspects, warnings, tuple(clusters), items)
 
 
 def write(result: Result, out: Path, config: Config) -> None:
-    """Write ``OUT/corpus``, ``OUT/changes.jsonl`` and ``OUT/summary.json`` atomically."""
-    from .summary import build_summary
+    """Write ``OUT/corpus``, ``OUT/changes.jsonl``, ``OUT/summary.json`` and the reports atomically."""
+    from .output import write_items
 
-    summary = build_summary(result, config)
-
-    def build(tmp: Path) -> None:
-        corpus_dir = tmp / "corpus"
-        corpus_dir.mkdir()
-        for doc in result.documents:
-            if doc.output is None:
-                continue
-            target = corpus.safe_join(corpus_dir, doc.document.doc)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(doc.output.encode("utf-8"))
-        (tmp / "changes.jsonl").write_text(changelog.dumps(result.changes), encoding="utf-8")
-        (tmp / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        write_reports(tmp)
-
-    corpus.publish_dir(out, build)
-
-
-def write_reports(out: Path) -> None:
-    """(Re)build ``report.html`` and ``report.md`` from what is in ``out``."""
-    from .report import html, load, markdown
-
-    data = load(out)
-    corpus.write_atomic(out / "report.html", html.render(data).encode("utf-8"))
-    corpus.write_atomic(out / "report.md", markdown.render(data).encode("utf-8"))
+    write_items(result.items, out, config, lambda: list(result.clusters))
 
 
 def restore(out: Path, target: Path) -> list[str]:
-    """Rebuild the original corpus from ``OUT`` into ``target``; returns the documents written."""
-    changes = changelog.read_jsonl(out / "changes.jsonl")
-    corpus_dir = out / "corpus"
-    if not corpus_dir.is_dir():
-        raise InputError(f"{corpus_dir}: missing; is {out} a dedup output folder?")
-    by_doc: dict[str, list[Change]] = {}
-    for change in changes:
-        by_doc.setdefault(change.doc, []).append(change)
-    docs: set[str] = set(by_doc)
-    for dirpath, _dirs, files in os.walk(corpus_dir):
-        for name in files:
-            docs.add((Path(dirpath) / name).relative_to(corpus_dir).as_posix())
-    target_abs = target.resolve()
-    if target_abs == out.resolve() or target_abs.is_relative_to(out.resolve()):
-        raise InputError(f"{target}: restore target is inside the output folder {out}; choose another -o")
-    written = []
+    """Rebuild the original corpus from ``OUT`` into ``target``; returns the files written."""
+    from .output import restore as run_restore
 
-    def build(tmp: Path) -> None:
-        for doc in sorted(docs):
-            doc_changes = by_doc.get(doc, [])
-            encoding = next((c.encoding for c in doc_changes if c.encoding), "utf-8")
-            if any(c.kind == "document-duplicate" for c in doc_changes):
-                text = restore_text(None, doc_changes)
-            else:
-                source = corpus.safe_join(corpus_dir, doc)
-                try:
-                    output = source.read_bytes().decode("utf-8")
-                except FileNotFoundError:
-                    raise InputError(f"{source}: listed in the change log but missing; restore needs it") from None
-                except UnicodeDecodeError:
-                    raise InputError(f"{source}: not UTF-8, so not written by dedup; restore cannot use it") from None
-                text = restore_text(output, doc_changes)
-            dest = corpus.safe_join(tmp, doc)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            dest.write_bytes(corpus.encode_text(text, encoding))
-            written.append(doc)
-
-    corpus.publish_dir(target, build)
-    return written
+    return run_restore(out, target)

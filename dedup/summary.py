@@ -7,11 +7,12 @@ every machine and a committed ``out/`` can be checked for staleness byte for byt
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from . import __version__
 from .config import Config, as_dict
-from .model import KINDS, Result
+from .model import KINDS, DocResult, Result, Skipped, Suspect
 from .neardup import choose_bands
 
 SUMMARY_KEYS: dict[str, str] = {
@@ -29,73 +30,103 @@ SUMMARY_KEYS: dict[str, str] = {
 }
 
 
-def build_summary(result: Result, config: Config) -> dict[str, Any]:
-    by_kind: Counter[str] = Counter()
-    by_rule: Counter[str] = Counter()
-    per_document: dict[str, Any] = {}
-    bytes_in = bytes_out = 0
-    changed = dropped = empty = 0
-    for doc in result.documents:
-        bytes_in += doc.document.size
+class SummaryBuilder:
+    """Counts a run's results as they stream past, so the summary never needs the whole run in memory."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.by_kind: Counter[str] = Counter()
+        self.by_rule: Counter[str] = Counter()
+        self.per_document: dict[str, Any] = {}
+        self.bytes_in = self.bytes_out = 0
+        self.read = self.changed = self.dropped = self.empty = 0
+        self.suspects: list[Suspect] = []
+        self.skipped: list[Skipped] = []
+        self.warnings: list[str] = []
+
+    def add(self, result: DocResult | Skipped, suspects: Sequence[Suspect] = (), warning: str | None = None) -> None:
+        if isinstance(result, Skipped):
+            self.skipped.append(result)
+            return
+        self.suspects.extend(suspects)
+        if warning:
+            self.warnings.append(warning)
+        self.read += 1
+        self.bytes_in += result.document.size
         kinds: Counter[str] = Counter()
         removed = 0
-        for change in doc.changes:
-            by_kind[change.kind] += 1
-            by_rule[change.rule] += 1
+        for change in result.changes:
+            self.by_kind[change.kind] += 1
+            self.by_rule[change.rule] += 1
             kinds[change.kind] += 1
             removed += len(change.text) - len(change.replacement)
-        if doc.output is None:
-            dropped += 1
+        if result.output is None:
+            self.dropped += 1
         else:
-            bytes_out += len(doc.output.encode("utf-8"))
-            if not doc.output:
-                empty += 1
-        if doc.changes:
-            changed += 1
-        per_document[doc.document.doc] = {
+            self.bytes_out += len(result.output.encode("utf-8"))
+            if not result.output:
+                self.empty += 1
+        if result.changes:
+            self.changed += 1
+        self.per_document[result.document.doc] = {
             "changes": {k: kinds[k] for k in KINDS if kinds[k]},
             "chars_removed": removed,
-            "dropped": doc.output is None,
+            "dropped": result.output is None,
         }
-    nd = config.neardup
-    bands, rows = choose_bands(nd.threshold, nd.num_perm, nd.target_recall)
-    read = len(result.documents)
-    return {
-        "dedup_version": __version__,
-        "documents": {
-            "read": read,
-            "written": read - dropped,
-            "changed": changed,
-            "unchanged": read - changed,
-            "dropped": dropped,
-            "skipped": len(result.skipped),
-            "empty": empty,
-        },
-        "bytes": {"in": bytes_in, "out": bytes_out},
-        "changes": {
-            "total": sum(by_kind.values()),
-            "by_kind": {k: by_kind[k] for k in KINDS},
-            "by_rule": dict(sorted(by_rule.items())),
-        },
-        "clusters": {
-            "count": len(result.clusters),
-            "passages": sum(len(c) for c in result.clusters),
-            "members": [list(c) for c in result.clusters],
-        },
-        "lsh": {
-            "bands": bands,
-            "rows": rows,
-            "recall_at_threshold": round(1 - (1 - nd.threshold**rows) ** bands, 4),
-        },
-        "suspects": {
-            "count": len(result.suspects),
-            "items": [
-                {"doc": s.doc, "line": s.line, "rule": s.rule, "text": s.text[:200], "reason": s.reason}
-                for s in result.suspects
-            ],
-        },
-        "skipped": [{"path": s.path, "problem": s.problem, "hint": s.hint} for s in result.skipped],
-        "warnings": list(result.warnings),
-        "per_document": per_document,
-        "config": as_dict(config),
-    }
+
+    def finish(self, clusters: Sequence[Sequence[str]]) -> dict[str, Any]:
+        nd = self.config.neardup
+        bands, rows = choose_bands(nd.threshold, nd.num_perm, nd.target_recall)
+        return {
+            "dedup_version": __version__,
+            "documents": {
+                "read": self.read,
+                "written": self.read - self.dropped,
+                "changed": self.changed,
+                "unchanged": self.read - self.changed,
+                "dropped": self.dropped,
+                "skipped": len(self.skipped),
+                "empty": self.empty,
+            },
+            "bytes": {"in": self.bytes_in, "out": self.bytes_out},
+            "changes": {
+                "total": sum(self.by_kind.values()),
+                "by_kind": {k: self.by_kind[k] for k in KINDS},
+                "by_rule": dict(sorted(self.by_rule.items())),
+            },
+            "clusters": {
+                "count": len(clusters),
+                "passages": sum(len(c) for c in clusters),
+                "members": [list(c) for c in clusters],
+            },
+            "lsh": {
+                "bands": bands,
+                "rows": rows,
+                "recall_at_threshold": round(1 - (1 - nd.threshold**rows) ** bands, 4),
+            },
+            "suspects": {
+                "count": len(self.suspects),
+                "items": [
+                    {"doc": s.doc, "line": s.line, "rule": s.rule, "text": s.text[:200], "reason": s.reason}
+                    for s in self.suspects
+                ],
+            },
+            "skipped": [{"path": s.path, "problem": s.problem, "hint": s.hint} for s in self.skipped],
+            "warnings": list(self.warnings),
+            "per_document": self.per_document,
+            "config": as_dict(self.config),
+        }
+
+
+def build_summary(result: Result, config: Config) -> dict[str, Any]:
+    """The summary of a run held in memory (the library's :func:`dedup.clean`)."""
+    builder = SummaryBuilder(config)
+    suspects_by_doc: dict[str, list[Suspect]] = {}
+    for s in result.suspects:
+        suspects_by_doc.setdefault(s.doc, []).append(s)
+    for doc in result.documents:
+        builder.add(doc, suspects_by_doc.get(doc.document.doc, ()))
+    for skipped in result.skipped:
+        builder.add(skipped)
+    builder.warnings = list(result.warnings)
+    return builder.finish(result.clusters)

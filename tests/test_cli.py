@@ -47,7 +47,7 @@ def test_clean_with_no_arguments_reads_seeds_and_writes_out(seeds_copy: Path) ->
 def test_restore_command_round_trips(seeds_copy: Path, tmp_path: Path) -> None:
     assert invoke("clean", str(seeds_copy), "-o", str(tmp_path / "o"))[0] == 0
     code, out, _ = invoke("restore", str(tmp_path / "o"), "-o", str(tmp_path / "r"))
-    assert code == 0 and "restored 5 documents" in out
+    assert code == 0 and "restored 5 files" in out
     assert read_tree(tmp_path / "r") == read_tree(SEEDS)
 
 

@@ -63,6 +63,9 @@ def load(out: Path) -> ReportData:
     by_doc: dict[str, list[Change]] = {}
     for change in changes:
         by_doc.setdefault(change.doc, []).append(change)
+    from ..output import cleaned_records
+
+    records = cleaned_records(out, changes)
     docs: list[DocReport] = []
     names = set(summary.get("per_document", {})) | set(by_doc)
     for doc in sorted(names):
@@ -73,6 +76,9 @@ def load(out: Path) -> ReportData:
             continue
         if not doc_changes:
             docs.append(DocReport(doc, folder, "unchanged", None, ()))
+            continue
+        if doc in records:
+            docs.append(DocReport(doc, folder, "changed", restore_text(records[doc], doc_changes), doc_changes))
             continue
         path = corpus.safe_join(out / "corpus", doc)
         try:

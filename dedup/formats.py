@@ -1,0 +1,317 @@
+"""Corpus formats: a folder of text files, JSONL shards (plain, gzip, zstd) and Parquet shards.
+
+A *shard* is one input file. A text file is a shard of one document; a JSONL or Parquet file is a
+shard of many *records*, each holding the document text in one field beside metadata (id, url,
+date, ...). Readers turn a shard into :class:`~dedup.model.Document` values in order; writers take
+the same shard back with each record's cleaned text (or ``None`` when the document was dropped)
+and write it in the same format, so the output mirrors the input's layout, sharding and metadata.
+
+Records are named ``SHARD#ID`` (with ``--id-field``, when the record has a unique id) or
+``SHARD#ROW`` (the 0-based row), so the change log points at one record of one file.
+
+JSONL output keeps each unchanged line byte for byte. A changed line is re-serialised in the
+style the original line was written in (``ensure_ascii`` or not, compact separators or not); the
+style is recorded in the change log (as the ``encoding``) so ``restore`` rebuilds the exact line.
+A line written in another style, and every dropped record, carries its original line in the
+change log's ``record`` field instead. Compression libraries beyond gzip (zstd) and pyarrow are
+optional: imported only when such a shard is read, with an install hint when missing.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Literal, cast
+from urllib.parse import urlsplit
+
+from .errors import InputError, UsageError
+from .model import Document, Skipped
+
+Format = Literal["text", "jsonl", "parquet"]
+FORMATS: tuple[str, ...] = ("text", "jsonl", "parquet")
+
+#: Extensions that select a format when ``--format`` is not given (longest match wins).
+EXTENSIONS: dict[str, tuple[Format, str | None]] = {
+    ".jsonl": ("jsonl", None),
+    ".jsonl.gz": ("jsonl", "gzip"),
+    ".jsonl.zst": ("jsonl", "zstd"),
+    ".ndjson": ("jsonl", None),
+    ".parquet": ("parquet", None),
+}
+
+#: JSON serialisation styles a changed line is written back in: (ensure_ascii, separators).
+STYLES: dict[str, tuple[bool, tuple[str, str]]] = {
+    "jsonl": (True, (", ", ": ")),
+    "jsonl-utf8": (False, (", ", ": ")),
+    "jsonl-compact": (True, (",", ":")),
+    "jsonl-utf8-compact": (False, (",", ":")),
+}
+#: The ``encoding`` of a record whose original line matches no style: its line is in ``record``.
+RAW = "jsonl-raw"
+
+
+@dataclass(frozen=True)
+class Fields:
+    """Which record fields hold the text, the id and the source (``--text-field`` and friends)."""
+
+    text: str = "text"
+    id: str = "id"
+    source: str = "url"
+
+
+@dataclass(frozen=True)
+class Shard:
+    """One input file: where it is, its name relative to the corpus root, and how to read it."""
+
+    path: Path
+    name: str
+    format: Format = "text"
+    compression: str | None = None
+
+    @property
+    def records(self) -> bool:
+        return self.format != "text"
+
+
+def shard_format(name: str, forced: str | None = None) -> tuple[Format, str | None]:
+    """The format and compression of a file, from ``--format`` or its extension (default: text)."""
+    lower = name.lower()
+    compression = "gzip" if lower.endswith(".gz") else "zstd" if lower.endswith(".zst") else None
+    if forced:
+        if forced not in FORMATS:
+            raise UsageError(f"--format {forced}: unknown format; use one of {', '.join(FORMATS)}")
+        return forced, compression  # type: ignore[return-value]
+    for ext, found in sorted(EXTENSIONS.items(), key=lambda kv: -len(kv[0])):
+        if lower.endswith(ext):
+            return found
+    return "text", None
+
+
+def record_name(shard: str, row: int, record_id: object) -> str:
+    return f"{shard}#{record_id if record_id not in (None, '') else row}"
+
+
+def split_record_name(doc: str) -> tuple[str, str] | None:
+    """``SHARD#KEY`` → (shard, key); None for a plain file's document."""
+    if "#" not in doc:
+        return None
+    shard, key = doc.rsplit("#", 1)
+    return shard, key
+
+
+def source_from(value: object) -> str | None:
+    """A record's source: the host of a URL, or the value itself; None when empty."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    value = value.strip()
+    if "://" in value:
+        host = urlsplit(value).hostname
+        return host.lower() if host else value
+    return value
+
+
+def _missing(package: str, extra: str, what: str) -> InputError:
+    return InputError(f"{what} needs the `{package}` package; install it with `pip install 'dedup[{extra}]'`")
+
+
+def open_shard(path: Path, compression: str | None) -> IO[bytes]:
+    """A shard's bytes, decompressed, as a buffered stream (iterating it gives lines)."""
+    if compression == "gzip":
+        return cast(IO[bytes], gzip.open(path, "rb"))
+    if compression == "zstd":
+        try:
+            import zstandard
+        except ImportError:
+            raise _missing("zstandard", "zstd", f"{path.name}: reading zstd shards") from None
+        reader = zstandard.ZstdDecompressor().stream_reader(path.open("rb"), closefd=True)
+        return cast(IO[bytes], io.BufferedReader(reader))
+    return path.open("rb")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One record as read: its position, raw line (JSONL), parsed value, and document or problem."""
+
+    row: int
+    raw: bytes | None
+    value: dict[str, Any] | None
+    item: Document | Skipped
+
+
+def _jsonl_rows(shard: Shard, fields: Fields, source: str) -> Iterator[Row]:
+    seen: set[str] = set()
+    try:
+        fh = open_shard(shard.path, shard.compression)
+    except OSError as exc:
+        yield Row(0, None, None, Skipped(shard.name, f"cannot read file ({exc.strerror or exc})",
+                                         "check that it exists and is readable"))
+        return
+    with fh:
+        row = 0
+        try:
+            for line in fh:
+                raw = line[:-1] if line.endswith(b"\n") else line
+                yield _jsonl_row(shard, row, raw, fields, source, seen)
+                row += 1
+        except (OSError, EOFError, ValueError) as exc:  # a truncated or corrupt compressed stream
+            yield Row(row, None, None, Skipped(f"{shard.name}#{row}", f"unreadable from here on ({exc})",
+                                               "re-create the shard; the rows before it were read"))
+
+
+def _jsonl_row(shard: Shard, row: int, raw: bytes, fields: Fields, source: str, seen: set[str]) -> Row:
+    where = f"{shard.name}#{row}"
+    if not raw.strip():
+        return Row(row, raw, None, Skipped(where, "blank line", "remove it; it is copied to the output as it is"))
+    try:
+        value = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        return Row(row, raw, None, Skipped(where, f"not valid JSON ({exc})", "fix or remove the line; it is copied "
+                                           "to the output as it is"))
+    return _record_row(shard, row, raw, value, fields, source, seen)
+
+
+def _record_row(shard: Shard, row: int, raw: bytes | None, value: object, fields: Fields, source: str,
+                seen: set[str]) -> Row:
+    where = f"{shard.name}#{row}"
+    if not isinstance(value, dict):
+        return Row(row, raw, None, Skipped(where, "record is not a JSON object", "it is copied to the output as it is"))
+    text = value.get(fields.text)
+    if not isinstance(text, str):
+        problem = f"no text field {fields.text!r}" if text is None else f"field {fields.text!r} is not a string"
+        return Row(row, raw, value, Skipped(where, problem, "set --text-field; the record is copied as it is"))
+    record_id = value.get(fields.id)
+    name = record_name(shard.name, row, record_id if isinstance(record_id, (str, int)) else None)
+    if name in seen:
+        name = record_name(shard.name, row, None) if name != record_name(shard.name, row, None) else name
+    seen.add(name)
+    size = len(raw) if raw is not None else len(text.encode("utf-8"))
+    doc = Document(doc=name, text=text, encoding="utf-8", size=size,
+                   source=source_from(value.get(fields.source)) or source, row=row)
+    return Row(row, raw, value, doc)
+
+
+def _parquet_module(shard: Shard) -> Any:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise _missing("pyarrow", "parquet", f"{shard.name}: reading Parquet shards") from None
+    return pq
+
+
+def _parquet_rows(shard: Shard, fields: Fields, source: str) -> Iterator[Row]:
+    pq = _parquet_module(shard)
+    try:
+        parquet = pq.ParquetFile(shard.path)
+    except Exception as exc:  # pyarrow raises its own error types for a damaged file
+        yield Row(0, None, None, Skipped(shard.name, f"not a readable Parquet file ({exc})",
+                                         "re-create it or --exclude it"))
+        return
+    seen: set[str] = set()
+    row = 0
+    for batch in parquet.iter_batches(batch_size=4096):
+        for value in batch.to_pylist():
+            yield _record_row(shard, row, None, value, fields, source, seen)
+            row += 1
+
+
+def read_rows(shard: Shard, fields: Fields, source: str) -> Iterator[Row]:
+    """Every record of a record shard in order (``source``: the fallback source for its records)."""
+    if shard.format == "jsonl":
+        return _jsonl_rows(shard, fields, source)
+    if shard.format == "parquet":
+        return _parquet_rows(shard, fields, source)
+    raise ValueError(f"{shard.name}: not a record shard")
+
+
+# ---- writing ------------------------------------------------------------------------------------
+
+
+def json_style(value: dict[str, Any], raw: bytes) -> str:
+    """The style a JSONL line was written in, or :data:`RAW` when none of ours reproduces it."""
+    for name, (ascii_only, separators) in STYLES.items():
+        if json.dumps(value, ensure_ascii=ascii_only, separators=separators).encode("utf-8") == raw:
+            return name
+    return RAW
+
+
+def dump_line(value: dict[str, Any], style: str) -> bytes:
+    ascii_only, separators = STYLES.get(style, STYLES["jsonl-utf8-compact"])
+    return json.dumps(value, ensure_ascii=ascii_only, separators=separators).encode("utf-8")
+
+
+def _open_out(path: Path, compression: str | None) -> IO[bytes]:
+    if compression == "gzip":
+        # mtime=0 and no file name: the same output bytes on every run
+        return cast(IO[bytes], gzip.GzipFile(filename="", mode="wb", fileobj=path.open("wb"), mtime=0))
+    if compression == "zstd":
+        import zstandard
+
+        return cast(IO[bytes], zstandard.ZstdCompressor(level=3).stream_writer(path.open("wb"), closefd=True))
+    return path.open("wb")
+
+
+class JsonlWriter:
+    """Writes one output JSONL shard line by line (same compression as the input)."""
+
+    def __init__(self, path: Path, compression: str | None) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh = _open_out(path, compression)
+        self._inner = self._fh
+
+    def line(self, data: bytes) -> None:
+        self._fh.write(data + b"\n")
+
+    def close(self) -> None:
+        self._fh.close()
+        if isinstance(self._fh, gzip.GzipFile) and self._fh.fileobj is not None:
+            self._fh.fileobj.close()
+
+
+class ParquetWriter:
+    """Writes one output Parquet shard with the input's schema, a batch at a time."""
+
+    def __init__(self, path: Path, source: Path) -> None:
+        import pyarrow.parquet as pq
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._schema = pq.ParquetFile(source).schema_arrow
+        self._writer = pq.ParquetWriter(path, self._schema)
+        self._rows: list[dict[str, Any]] = []
+
+    def row(self, value: dict[str, Any]) -> None:
+        self._rows.append(value)
+        if len(self._rows) >= 4096:
+            self._flush()
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+
+        if self._rows:
+            self._writer.write_table(pa.Table.from_pylist(self._rows, schema=self._schema))
+            self._rows = []
+
+    def close(self) -> None:
+        self._flush()
+        self._writer.close()
+
+
+def record_text(value: dict[str, Any], text_field: str, text: str) -> dict[str, Any]:
+    """The record with its text replaced (key order kept)."""
+    return {k: (text if k == text_field else v) for k, v in value.items()}
+
+
+def record_json(value: dict[str, Any]) -> str:
+    """A record as one JSON line for the change log (values JSON cannot hold become strings)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str, sort_keys=False)
+
+
+def discover_shards(sources: Sequence[tuple[Path, str]], forced: str | None) -> list[Shard]:
+    out = []
+    for path, name in sources:
+        fmt, compression = shard_format(name, forced)
+        out.append(Shard(path, name, fmt, compression))
+    return out

@@ -1,0 +1,334 @@
+"""Writing ``OUT`` from a run's stream of results, and rebuilding the input from ``OUT``.
+
+The writer consumes :class:`~dedup.stream.Item` values one at a time, in input order, so a run of
+any size writes with constant memory: each output shard is open only while its items arrive, the
+change log is appended line by line, and the summary keeps counts. Everything is written into a
+folder beside ``OUT`` that replaces it only when complete (:func:`dedup.corpus.publish_dir`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from . import changes as changelog
+from . import corpus
+from .config import Config
+from .errors import InputError
+from .formats import (
+    RAW,
+    JsonlWriter,
+    ParquetWriter,
+    Shard,
+    dump_line,
+    open_shard,
+    record_text,
+    shard_format,
+)
+from .model import Change, DocResult, Skipped
+from .pipeline import restore_text
+from .stream import Item
+from .summary import SummaryBuilder
+
+#: Above this many documents ``report.html``/``report.md`` are not built by ``clean`` (they hold every
+#: changed document in full); ``dedup report OUT`` builds them on demand.
+REPORT_LIMIT = 20_000
+
+
+class CorpusWriter:
+    """Writes ``corpus/`` in the input's layout and format, plus ``changes.jsonl``."""
+
+    def __init__(self, folder: Path, config: Config) -> None:
+        self.corpus = folder / "corpus"
+        self.corpus.mkdir()
+        self.config = config
+        self._log = (folder / "changes.jsonl").open("w", encoding="utf-8")
+        self._shard: Shard | None = None
+        self._jsonl: JsonlWriter | None = None
+        self._parquet: ParquetWriter | None = None
+
+    def _switch(self, shard: Shard) -> None:
+        if shard == self._shard:
+            return
+        self._close_shard()
+        self._shard = shard
+        if shard.format == "jsonl":
+            self._jsonl = JsonlWriter(corpus.safe_join(self.corpus, shard.name), shard.compression)
+        elif shard.format == "parquet":
+            self._parquet = ParquetWriter(corpus.safe_join(self.corpus, shard.name), shard.path)
+
+    def _close_shard(self) -> None:
+        if self._jsonl is not None:
+            self._jsonl.close()
+        if self._parquet is not None:
+            self._parquet.close()
+        self._jsonl = self._parquet = None
+
+    def add(self, item: Item) -> None:
+        self._switch(item.shard)
+        result, row = item.result, item.row
+        if isinstance(result, Skipped):  # a bad record is carried over untouched; a bad file is not copied
+            if row is not None and self._jsonl is not None and row.raw is not None:
+                self._jsonl.line(row.raw)
+            elif row is not None and self._parquet is not None and row.value is not None:
+                self._parquet.row(row.value)
+            return
+        self._log.write(changelog.dumps(result.changes))
+        if result.output is None:
+            return
+        if row is None:
+            target = corpus.safe_join(self.corpus, result.document.doc)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(result.output.encode("utf-8"))
+        elif self._jsonl is not None and row.raw is not None and row.value is not None:
+            if not result.changes:
+                self._jsonl.line(row.raw)
+            else:
+                style = result.changes[0].encoding or RAW
+                self._jsonl.line(dump_line(record_text(row.value, self.config.text_field, result.output), style))
+        elif self._parquet is not None and row.value is not None:
+            self._parquet.row(record_text(row.value, self.config.text_field, result.output))
+
+    def close(self) -> None:
+        self._close_shard()
+        self._log.close()
+
+
+def write_items(items: Iterable[Item], out: Path, config: Config,
+                clusters: Callable[[], list[tuple[str, ...]]] | None = None,
+                report: bool | None = None) -> dict[str, Any]:
+    """Write a run's items into ``out`` atomically; returns the summary written."""
+    summary: dict[str, Any] = {}
+
+    def build(tmp: Path) -> None:
+        writer = CorpusWriter(tmp, config)
+        builder = SummaryBuilder(config)
+        try:
+            for item in items:
+                writer.add(item)
+                builder.add(item.result, item.suspects, item.warning)
+        finally:
+            writer.close()
+        summary.update(builder.finish(clusters() if clusters else []))
+        (tmp / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n",
+                                          encoding="utf-8")
+        read = summary["documents"]["read"]
+        if report if report is not None else read <= REPORT_LIMIT:
+            write_reports(tmp)
+
+    corpus.publish_dir(out, build)
+    return summary
+
+
+def write_reports(out: Path) -> None:
+    """(Re)build ``report.html`` and ``report.md`` from what is in ``out``."""
+    from .report import html, load, markdown
+
+    data = load(out)
+    corpus.write_atomic(out / "report.html", html.render(data).encode("utf-8"))
+    corpus.write_atomic(out / "report.md", markdown.render(data).encode("utf-8"))
+
+
+# ---- restore ------------------------------------------------------------------------------------
+
+
+def _text_field(out: Path) -> str:
+    try:
+        summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+        return str(summary["config"].get("text_field", "text"))
+    except (OSError, ValueError, KeyError, TypeError):
+        raise InputError(f"{out}/summary.json: missing or unreadable; restore of records needs it "
+                         "(it names the text field)") from None
+
+
+def _restore_jsonl(source: Path, dest: Path, shard: Shard, changes: dict[int, list[Change]],
+                   text_field: str) -> None:
+    dropped = {row: cs for row, cs in changes.items() if any(c.kind == "document-duplicate" for c in cs)}
+    writer = JsonlWriter(dest, shard.compression)
+    row = 0
+
+    def flush_dropped() -> None:
+        nonlocal row
+        while row in dropped:
+            record = next((c.record for c in dropped[row] if c.record is not None), None)
+            if record is None:
+                raise InputError(f"{shard.name}: change log lacks the record of dropped row {row}; cannot restore")
+            writer.line(record.encode("utf-8", "surrogateescape"))
+            row += 1
+
+    try:
+        with open_shard(source, shard.compression) as fh:
+            for line in fh:
+                flush_dropped()
+                raw = line[:-1] if line.endswith(b"\n") else line
+                found = changes.get(row)
+                if not found:
+                    writer.line(raw)
+                else:
+                    writer.line(_restore_line(raw, found, text_field, shard.name, row))
+                row += 1
+        flush_dropped()
+    finally:
+        writer.close()
+
+
+def _restore_line(raw: bytes, changes: list[Change], text_field: str, shard: str, row: int) -> bytes:
+    record = next((c.record for c in changes if c.record is not None), None)
+    if record is not None:
+        return record.encode("utf-8", "surrogateescape")
+    style = next((c.encoding for c in changes if c.encoding), RAW)
+    try:
+        value = json.loads(raw)
+        text = value[text_field]
+    except (ValueError, KeyError, TypeError):
+        raise InputError(f"{shard}#{row}: cleaned record is not the JSON dedup wrote; it cannot be restored") from None
+    original = restore_text(text, changes)
+    return dump_line(record_text(value, text_field, original), style)
+
+
+def _restore_parquet(source: Path, dest: Path, changes: dict[int, list[Change]], text_field: str) -> None:
+    import pyarrow.parquet as pq
+
+    dropped = {row: cs for row, cs in changes.items() if any(c.kind == "document-duplicate" for c in cs)}
+    writer = ParquetWriter(dest, source)
+    row = 0
+
+    def flush_dropped() -> None:
+        nonlocal row
+        while row in dropped:
+            record = next((c.record for c in dropped[row] if c.record is not None), None)
+            if record is None:
+                raise InputError(f"{dest.name}: change log lacks the record of dropped row {row}; cannot restore")
+            writer.row(json.loads(record))
+            row += 1
+
+    try:
+        for batch in pq.ParquetFile(source).iter_batches(batch_size=4096):
+            for value in batch.to_pylist():
+                flush_dropped()
+                found = changes.get(row)
+                if found:
+                    value = record_text(value, text_field, restore_text(value[text_field], found))
+                writer.row(value)
+                row += 1
+        flush_dropped()
+    finally:
+        writer.close()
+
+
+def _output_values(source: Path, fmt: str, compression: str | None) -> Iterable[dict[str, Any]]:
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        for batch in pq.ParquetFile(source).iter_batches(batch_size=4096):
+            yield from batch.to_pylist()
+        return
+    with open_shard(source, compression) as fh:
+        for line in fh:
+            try:
+                value = json.loads(line)
+            except ValueError:
+                value = None
+            yield value if isinstance(value, dict) else {}
+
+
+def cleaned_records(out: Path, changes: Iterable[Change]) -> dict[str, str]:
+    """The cleaned text of every changed, kept record, read back from the output shards."""
+    dropped: dict[str, list[int]] = {}
+    wanted: dict[str, dict[int, str]] = {}
+    for change in changes:
+        if change.row is None or "#" not in change.doc:
+            continue
+        shard = change.doc.rsplit("#", 1)[0]
+        if change.kind == "document-duplicate":
+            dropped.setdefault(shard, []).append(change.row)
+        else:
+            wanted.setdefault(shard, {})[change.row] = change.doc
+    if not wanted:
+        return {}
+    text_field = _text_field(out)
+    found: dict[str, str] = {}
+    for shard, rows in wanted.items():
+        gone = sorted(set(dropped.get(shard, [])))
+        by_output_row = {row - sum(1 for g in gone if g < row): doc for row, doc in rows.items()}
+        fmt, compression = shard_format(shard)
+        source = corpus.safe_join(out / "corpus", shard)
+        if not source.is_file():
+            raise InputError(f"{source}: missing; rerun `dedup clean`")
+        for i, value in enumerate(_output_values(source, fmt, compression)):
+            doc = by_output_row.get(i)
+            if doc is not None and isinstance(value.get(text_field), str):
+                found[doc] = value[text_field]
+    return found
+
+
+def restore(out: Path, target: Path) -> list[str]:
+    """Rebuild the original corpus from ``OUT`` into ``target``; returns the files written."""
+    changes = changelog.read_jsonl(out / "changes.jsonl")
+    corpus_dir = out / "corpus"
+    if not corpus_dir.is_dir():
+        raise InputError(f"{corpus_dir}: missing; is {out} a dedup output folder?")
+    target_abs = target.resolve()
+    if target_abs == out.resolve() or target_abs.is_relative_to(out.resolve()):
+        raise InputError(f"{target}: restore target is inside the output folder {out}; choose another -o")
+    by_doc: dict[str, list[Change]] = {}
+    for change in changes:
+        by_doc.setdefault(change.doc, []).append(change)
+    files: set[str] = set()
+    for dirpath, _dirs, names in os.walk(corpus_dir):
+        for name in names:
+            files.add((Path(dirpath) / name).relative_to(corpus_dir).as_posix())
+    shards = {f for f in files if shard_format(f)[0] != "text"}
+    by_shard: dict[str, dict[int, list[Change]]] = {s: {} for s in shards}
+    for doc, doc_changes in list(by_doc.items()):
+        shard_name = doc.rsplit("#", 1)[0] if "#" in doc else None
+        row = next((c.row for c in doc_changes if c.row is not None), None)
+        if shard_name is not None and row is not None:
+            by_shard.setdefault(shard_name, {})[row] = doc_changes
+            del by_doc[doc]
+    written: list[str] = []
+    text_field = _text_field(out) if by_shard else "text"
+
+    def build(tmp: Path) -> None:
+        for name in sorted(by_shard):
+            source = corpus.safe_join(corpus_dir, name)
+            if not source.is_file():
+                raise InputError(f"{source}: listed in the change log but missing; restore needs it")
+            fmt, compression = shard_format(name)
+            dest = corpus.safe_join(tmp, name)
+            if fmt == "parquet":
+                _restore_parquet(source, dest, by_shard[name], text_field)
+            else:
+                _restore_jsonl(source, dest, Shard(source, name, "jsonl", compression), by_shard[name], text_field)
+            written.append(name)
+        for doc in sorted((files - shards) | set(by_doc)):
+            _restore_file(corpus_dir, tmp, doc, by_doc.get(doc, []))
+            written.append(doc)
+
+    corpus.publish_dir(target, build)
+    return written
+
+
+def _restore_file(corpus_dir: Path, tmp: Path, doc: str, doc_changes: list[Change]) -> None:
+    encoding = next((c.encoding for c in doc_changes if c.encoding), "utf-8")
+    if any(c.kind == "document-duplicate" for c in doc_changes):
+        text = restore_text(None, doc_changes)
+    else:
+        source = corpus.safe_join(corpus_dir, doc)
+        try:
+            output = source.read_bytes().decode("utf-8")
+        except FileNotFoundError:
+            raise InputError(f"{source}: listed in the change log but missing; restore needs it") from None
+        except UnicodeDecodeError:
+            raise InputError(f"{source}: not UTF-8, so not written by dedup; restore cannot use it") from None
+        text = restore_text(output, doc_changes)
+    dest = corpus.safe_join(tmp, doc)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_bytes(corpus.encode_text(text, encoding))
+
+
+def results_of(items: Iterable[Item]) -> list[DocResult]:
+    return [item.result for item in items if isinstance(item.result, DocResult)]

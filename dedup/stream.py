@@ -1,0 +1,489 @@
+"""The streaming run: two passes over the corpus, with memory that does not grow with its text.
+
+Pass 1 reads every document once, runs the per-document stages (in worker processes) and keeps
+only a *sketch*: the LSH band keys of its passages and of the whole document (spilled to disk, a
+file per band), a few hashes for the cross-document evidence table, and the changes it would get
+if nothing global applied (spilled to disk as well).
+
+The global stage then works on those integers alone. Sorting each band's keys finds every pair
+of documents that share a bucket; documents linked that way form *components*, and only they can
+hold a near-duplicate. The evidence table names the recurring lines of each source.
+
+Pass 1b re-reads just the documents of those components and runs the in-memory global stage
+(:func:`dedup.pipeline.plan`: verification, keep policy, boilerplate re-judged until stable) one
+component at a time. Pass 2 re-reads the corpus in order and yields each document's result: a
+component's verdict, a re-judgement with its recurring lines, or the spilled pass-1 changes. Each
+is applied and checked to restore exactly before it is handed on (in worker processes too).
+
+Memory is what the sketches hold (tens of bytes per short line, a few integers per document) plus
+the largest component, not the corpus. The result is the same whatever ``jobs`` is: workers only
+run pure functions, and everything is consumed in input order.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from itertools import islice
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from . import changes as changelog
+from . import corpus
+from .config import Config
+from .errors import InputError
+from .evidence import EvidenceTable, Lines
+from .formats import RAW, Fields, Row, Shard, json_style, read_rows, record_json, shard_format
+from .model import Change, DocResult, Document, Skipped, Suspect
+from .neardup import Memo, choose_bands
+from .pipeline import (
+    Prepared,
+    _verify,
+    default_jobs,
+    evidence_lines,
+    passage_changes,
+    plan,
+    prepare,
+    uses_evidence,
+    with_evidence,
+)
+from .progress import Progress
+from .rules import active_rules
+from .signatures import band_keys
+
+#: Salts that keep the three kinds of band key apart (a passage's word and character signatures,
+#: a whole document's) so that only like is bucketed with like.
+_SALT = {"word": np.uint64(0), "char": np.uint64(0x5BD1E9955BD1E995), "doc": np.uint64(0xC2B2AE3D27D4EB4F)}
+
+
+@dataclass(frozen=True)
+class Item:
+    """One input unit as the run hands it on: a document's result, or a file or record it skipped."""
+
+    shard: Shard
+    row: Row | None
+    result: DocResult | Skipped
+    suspects: tuple[Suspect, ...] = ()
+    warning: str | None = None
+
+
+@dataclass(frozen=True)
+class Sketch:
+    """What pass 1 keeps of a document."""
+
+    lines: Lines
+    keys: Any  # (n, bands) uint64: band keys of its comparable passages and of the whole document
+    changes: tuple[Change, ...]
+    suspects: tuple[Suspect, ...]
+
+
+# ---- reading ------------------------------------------------------------------------------------
+
+
+def find_shards(paths: Sequence[str | Path], config: Config, output: Path | None) -> list[Shard]:
+    _root, sources = corpus.discover([Path(p) for p in paths], config.include, config.exclude, output)
+    shards = []
+    for source in sources:
+        fmt, compression = shard_format(source.doc, config.format or None)
+        shards.append(Shard(source.path, source.doc, fmt, compression))
+    if not shards:
+        raise InputError(
+            f"{', '.join(str(p) for p in paths)}: no documents found (looked for {', '.join(config.include)}); "
+            "check the path or set `include`"
+        )
+    return shards
+
+
+def fields_of(config: Config) -> Fields:
+    return Fields(config.text_field, config.id_field, config.source_field)
+
+
+def read(shards: Sequence[Shard], config: Config,
+         wanted: set[int] | None = None) -> Iterator[tuple[Shard, Row | None, Document | Skipped, int]]:
+    """Every document (or problem) of every shard in order, with its document number (-1 if skipped).
+
+    With ``wanted``, only those document numbers are decoded; shards without one are not opened
+    (their document count is remembered from the first read).
+    """
+    fields = fields_of(config)
+    number = 0
+    for shard in shards:
+        if not shard.records:
+            item = corpus.read_source(corpus.Source(shard.path, shard.name))
+            if isinstance(item, Document):
+                if wanted is None or number in wanted:
+                    yield shard, None, item, number
+                number += 1
+            elif wanted is None:
+                yield shard, None, item, -1
+            continue
+        for row in read_rows(shard, fields, ""):
+            if isinstance(row.item, Document):
+                if wanted is None or number in wanted:
+                    yield shard, row, row.item, number
+                number += 1
+            elif wanted is None:
+                yield shard, row, row.item, -1
+
+
+# ---- pass 1: sketches ---------------------------------------------------------------------------
+
+_CONFIG: Config | None = None
+
+
+def _init(config: Config) -> None:
+    global _CONFIG
+    _CONFIG = config
+
+
+def _config() -> Config:
+    assert _CONFIG is not None, "worker not initialised"
+    return _CONFIG
+
+
+def alone_changes(item: Prepared) -> tuple[Change, ...]:
+    """A document's changes when no other document bears on it: its boilerplate and repairs."""
+    return tuple(changelog.assign_ids(passage_changes(item, {d.index: d for d in item.boilerplate}, {})))
+
+
+def sketch(document: Document) -> Sketch:
+    """Worker: run the per-document stages and keep what the global stage needs."""
+    config = _config()
+    nd = config.neardup
+    item = prepare(document, config)
+    bands, rows_per_band = choose_bands(nd.threshold, nd.num_perm, nd.target_recall)
+    removed = {d.index for d in item.boilerplate}
+    kept = [p for p in item.passages if p.index not in removed]
+    kept_keys = Counter(p.key for p in kept)
+    parts = []
+    by_channel: dict[str, list[Any]] = {}
+    for channel, key, row in item.signatures:
+        # one entry per kept passage: a passage repeated within the document collides with itself
+        by_channel.setdefault(channel, []).extend([row] * kept_keys[key])
+    for channel, rows in by_channel.items():
+        if rows:
+            parts.append(band_keys(np.stack(rows), bands, rows_per_band) ^ _SALT[channel])
+    if nd.documents:
+        keys = [p.key for p in kept if p.key]
+        if keys:
+            memo = Memo(nd)
+            memo.add_rows(item.signatures)
+            whole = np.minimum.reduce(memo.rows("word", keys), axis=0)[None, :]
+            parts.append(band_keys(whole, bands, rows_per_band) ^ _SALT["doc"])
+    keys_array = np.concatenate(parts) if parts else np.zeros((0, bands), dtype=np.uint64)
+    return Sketch(evidence_lines(item, config), keys_array, alone_changes(item), item.suspects)
+
+
+class BandSpill:
+    """Band keys on disk, one file per band, so candidate search loads one band at a time."""
+
+    def __init__(self, folder: Path, bands: int) -> None:
+        self.folder = folder
+        self.bands = bands
+        self._keys: list[list[Any]] = [[] for _ in range(bands)]
+        self._docs: list[Any] = []
+        self._buffered = 0
+
+    def add(self, doc: int, keys: Any) -> None:
+        if not len(keys):
+            return
+        for b in range(self.bands):
+            self._keys[b].append(keys[:, b])
+        self._docs.append(np.full(len(keys), doc, dtype=np.uint32))
+        self._buffered += len(keys)
+        if self._buffered >= 1 << 18:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._docs:
+            return
+        for b in range(self.bands):
+            with open(self.folder / f"band{b}.u64", "ab") as fh:
+                np.concatenate(self._keys[b]).tofile(fh)
+            self._keys[b] = []
+        with open(self.folder / "docs.u32", "ab") as fh:
+            np.concatenate(self._docs).tofile(fh)
+        self._docs = []
+        self._buffered = 0
+
+    def edges(self) -> Any:
+        """Distinct (a, b) document pairs, a ≤ b, that share a bucket in some band (a == b: a
+        document with two similar passages of its own), packed as ``a << 32 | b``."""
+        self.flush()
+        docs_path = self.folder / "docs.u32"
+        if not docs_path.exists():
+            return np.zeros(0, dtype=np.uint64)
+        docs = np.fromfile(docs_path, dtype=np.uint32).astype(np.uint64)
+        found = []
+        for b in range(self.bands):
+            keys = np.fromfile(self.folder / f"band{b}.u64", dtype=np.uint64)
+            order = np.argsort(keys, kind="stable")
+            sorted_keys, sorted_docs = keys[order], docs[order]
+            same = np.flatnonzero(sorted_keys[1:] == sorted_keys[:-1])
+            a, c = sorted_docs[same], sorted_docs[same + 1]
+            found.append(np.unique((np.minimum(a, c) << np.uint64(32)) | np.maximum(a, c)))
+            del keys, order, sorted_keys, sorted_docs
+        return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.uint64)
+
+
+def components(edges: Any, documents: int) -> list[list[int]]:
+    """Groups of documents linked by candidate pairs, each sorted, ordered by first member."""
+    if not len(edges):
+        return []
+    a = (edges >> np.uint64(32)).astype(np.int64)
+    c = (edges & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    label = np.arange(documents, dtype=np.int64)
+    while True:  # label propagation with pointer jumping: each document ends at its component's minimum
+        low = np.minimum(label[a], label[c])
+        new = label.copy()
+        np.minimum.at(new, a, low)
+        np.minimum.at(new, c, low)
+        while True:
+            jumped = new[new]
+            if np.array_equal(jumped, new):
+                break
+            new = jumped
+        if np.array_equal(new, label):
+            break
+        label = new
+    involved = np.unique(np.concatenate([a, c]))
+    groups: dict[int, list[int]] = {}
+    for d in involved.tolist():
+        groups.setdefault(int(label[d]), []).append(d)
+    return [groups[k] for k in sorted(groups)]
+
+
+# ---- pass 2: results ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A document's changes decided before pass 2 (its text is filled in when it is re-read)."""
+
+    changes: tuple[Change, ...]
+    dropped: bool
+    suspects: tuple[Suspect, ...]
+
+
+def _finish(task: tuple[Document, Verdict | dict[int, str]]) -> tuple[DocResult, tuple[Suspect, ...]]:
+    """Worker: a document's final changes and output, checked to restore exactly."""
+    document, how = task
+    if isinstance(how, dict):  # recurring lines to judge: the per-document stages again, with them
+        config = _config()
+        item = with_evidence(prepare(document, config), how, config)
+        how = Verdict(alone_changes(item), False, item.suspects)
+    changes = tuple(replace(c, text=document.text) if c.kind == "document-duplicate" else c for c in how.changes)
+    output = None if how.dropped else changelog.apply(document.text, changes)
+    _verify(document, output, changes)
+    return DocResult(document, changes, output), how.suspects
+
+
+def _record_fields(row: Row | None, result: DocResult) -> DocResult:
+    """Mark a record's changes with its row, JSON style and, when restore needs it, the original."""
+    if row is None or not result.changes:
+        return result
+    record: str | None = None
+    style: str | None = None
+    if row.raw is not None and row.value is not None:
+        style = json_style(row.value, row.raw) if result.output is not None else RAW
+        if style == RAW:
+            record = row.raw.decode("utf-8", "surrogateescape")
+    elif row.value is not None and result.output is None:
+        record = record_json(row.value)
+    marked = []
+    for i, change in enumerate(result.changes):
+        marked.append(replace(change, row=row.row, encoding=style if i == 0 and style else change.encoding,
+                              record=record if i == 0 else None))
+    return replace(result, changes=tuple(marked))
+
+
+class _Alone:
+    """Reads back the pass-1 changes spilled in document order."""
+
+    def __init__(self, fh: IO[bytes]) -> None:
+        self._fh = fh
+        self._next: tuple[int, tuple[Change, ...], tuple[Suspect, ...]] | None = None
+        self._advance()
+
+    def _advance(self) -> None:
+        try:
+            self._next = pickle.load(self._fh)
+        except EOFError:
+            self._next = None
+
+    def take(self, doc: int) -> Verdict:
+        while self._next is not None and self._next[0] < doc:  # decided elsewhere: skip
+            self._advance()
+        if self._next is not None and self._next[0] == doc:
+            _, changes, suspects = self._next
+            self._advance()
+            return Verdict(changes, False, suspects)
+        return Verdict((), False, ())
+
+
+def _pool(jobs: int, config: Config) -> Any:
+    import multiprocessing
+
+    # fork where there is one: workers start at once and work from any __main__ (a script on stdin,
+    # a notebook); spawn re-imports __main__, which fails there. dedup starts no threads before this.
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    return multiprocessing.get_context(method).Pool(jobs, initializer=_init, initargs=(config,))
+
+
+#: Tasks handed to the pool at once. ``Pool.imap`` would drain a whole generator into its queue;
+#: feeding it in batches, one batch ahead, bounds memory and keeps every worker busy.
+BATCH = 2048
+
+
+def _map(pool: Any, func: Any, tasks: Iterable[Any]) -> Iterator[Any]:
+    if pool is None:
+        yield from map(func, tasks)
+        return
+    it = iter(tasks)
+    running: Iterator[Any] | None = None
+    while True:
+        chunk = list(islice(it, BATCH))
+        following = pool.imap(func, chunk, chunksize=16) if chunk else None
+        if running is not None:
+            yield from running
+        if following is None:
+            return
+        running = following
+
+
+def run(paths: Sequence[str | Path], config: Config, output: Path | None = None, jobs: int | None = None,
+        progress: Progress | None = None, clusters: list[tuple[str, ...]] | None = None) -> Iterator[Item]:
+    """Clean the corpus under ``paths``, yielding every document's result in input order.
+
+    ``clusters`` (if given) receives the near-duplicate clusters, named ``doc:line``, once the
+    global stage has run (before the first item is yielded).
+    """
+    shards = find_shards(paths, config, output)
+    active_rules(config)  # fail on a bad rule before reading anything
+    records = any(s.records for s in shards)
+    jobs = jobs or default_jobs(10**9 if records else len(shards))
+    _init(config)
+    nd = config.neardup
+    bands, _rows = choose_bands(nd.threshold, nd.num_perm, nd.target_recall)
+    pool = _pool(jobs, config) if jobs > 1 else None
+    try:
+        with tempfile.TemporaryDirectory(prefix="dedup-") as tmp:
+            folder = Path(tmp)
+            spill = BandSpill(folder, bands)
+            table = EvidenceTable(config.evidence)
+            if progress:
+                progress.total = sum(_size(s) for s in shards)
+                progress.stage("reading + rules")
+            documents = 0
+            with open(folder / "alone.pickle", "wb") as alone:
+                docs = (doc for _s, _r, doc, _n in read(shards, config) if isinstance(doc, Document))
+                for sketch_ in _map(pool, sketch, docs):
+                    table.add(documents, sketch_.lines)
+                    spill.add(documents, sketch_.keys)
+                    if sketch_.changes or sketch_.suspects:
+                        pickle.dump((documents, sketch_.changes, sketch_.suspects), alone, protocol=5)
+                    documents += 1
+                    if progress:
+                        progress.advance(1, 0)
+            if progress:
+                progress.stage("near-duplicates")
+            evidence = table.recurring() if uses_evidence(config) else {}
+            del table
+            groups = components(spill.edges(), documents)
+            verdicts = _decide(shards, config, groups, evidence, pool, clusters)
+            if progress:
+                progress.stage("writing")
+                progress.done = 0
+            with open(folder / "alone.pickle", "rb") as fh:
+                yield from _results(shards, config, verdicts, evidence, _Alone(fh), pool, progress)
+    finally:
+        if pool is not None:
+            pool.terminate()
+
+
+def _size(shard: Shard) -> int:
+    try:
+        return shard.path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _decide(shards: Sequence[Shard], config: Config, groups: list[list[int]], evidence: dict[int, dict[int, str]],
+            pool: Any, clusters: list[tuple[str, ...]] | None) -> dict[int, Verdict]:
+    """Pass 1b: the in-memory global stage, one component at a time, on the documents that need it."""
+    wanted = {d for g in groups for d in g}
+    if not wanted:
+        return {}
+    numbers: list[int] = []
+    docs = []
+    for _s, _r, doc, number in read(shards, config, wanted):
+        assert isinstance(doc, Document)
+        numbers.append(number)
+        docs.append(doc)
+    prepared = dict(zip(numbers, _map(pool, _prepare_task, docs), strict=True))
+    verdicts: dict[int, Verdict] = {}
+    for group in groups:
+        items = [prepared.pop(d) for d in group]
+        local = {i: evidence[d] for i, d in enumerate(group) if d in evidence}
+        results, near = plan(items, config, local)
+        for d, item, result in zip(group, items, results, strict=True):
+            changes = tuple(replace(c, text="") if c.kind == "document-duplicate" else c for c in result.changes)
+            verdicts[d] = Verdict(changes, result.output is None, item.suspects)
+        if clusters is not None:
+            names = [item.document.doc for item in items]
+            clusters.extend(tuple(f"{names[d]}:{items[d].passages[i].line}" for d, i in cluster)
+                            for cluster in near.clusters)
+    return verdicts
+
+
+def _prepare_task(document: Document) -> Prepared:
+    return prepare(document, _config())
+
+
+def _results(shards: Sequence[Shard], config: Config, verdicts: dict[int, Verdict],
+             evidence: dict[int, dict[int, str]], alone: _Alone, pool: Any,
+             progress: Progress | None) -> Iterator[Item]:
+    """Pass 2: every shard re-read in order, each document finished (in workers) and yielded."""
+    pending: deque[tuple[Shard, Row | None, Skipped | None]] = deque()
+
+    def tasks() -> Iterator[tuple[Document, Verdict | dict[int, str]]]:
+        for shard, row, doc, number in read(shards, config):
+            if isinstance(doc, Skipped):
+                pending.append((shard, row, doc))
+                continue
+            pending.append((shard, row, None))
+            how: Verdict | dict[int, str]
+            if number in verdicts:
+                how = verdicts.pop(number)
+            elif number in evidence:
+                how = evidence[number]
+            else:
+                how = alone.take(number)
+            yield doc, how
+
+    for result, suspects in _map(pool, _finish, tasks()):
+        while pending and pending[0][2] is not None:
+            shard, row, skipped = pending.popleft()
+            assert skipped is not None
+            yield Item(shard, row, skipped)
+        shard, row, _ = pending.popleft()
+        if progress:
+            progress.advance(1, result.document.size)
+        warning = f"{result.document.doc}: empty file; copied as it is" if not result.document.text else None
+        yield Item(shard, row, _record_fields(row, result), suspects, warning)
+    for shard, row, skipped in pending:
+        assert skipped is not None
+        yield Item(shard, row, skipped)
+
+
+def cpu_jobs() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
