@@ -1,0 +1,205 @@
+"""JSONL (plain, gzip, zstd) and Parquet corpora: cleaned in their own format, metadata intact, restorable."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import SEEDS, read_tree
+from test_scale import generated
+
+from dedup import Config, clean
+from dedup.cli import main
+from dedup.pipeline import plan, prepare
+from dedup.stream import components
+
+SEED_TEXTS = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+
+
+def records() -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = [
+        {"id": f"s{i}", "text": text, "url": f"https://site{i % 2}.example/a/{i}", "date": f"2026-01-0{i + 1}",
+         "meta": {"lang": "en", "tags": ["ai", i]}}
+        for i, text in enumerate(SEED_TEXTS)
+    ]
+    rows.append({"id": "copy", "text": SEED_TEXTS[0], "url": "https://mirror.example/x", "meta": None})
+    return rows
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+def jsonl(rows: list[dict[str, object]], ascii_only: bool = False) -> bytes:
+    return b"".join(json.dumps(r, ensure_ascii=ascii_only).encode("utf-8") + b"\n" for r in rows)
+
+
+def test_jsonl_round_trip_keeps_metadata_and_restores_bytes(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    (src / "web").mkdir(parents=True)
+    raw = jsonl(records())
+    (src / "web" / "part-0.jsonl").write_bytes(raw)
+    code, _ = run("clean", str(src), "-o", str(tmp_path / "out"), "-q")
+    assert code == 0
+    out_lines = (tmp_path / "out" / "corpus" / "web" / "part-0.jsonl").read_bytes().splitlines()
+    originals = raw.splitlines()
+    kept = [json.loads(line) for line in out_lines]
+    assert [r["id"] for r in kept] == ["s0", "s1", "s2", "s3", "s4"]  # the mirror copy was dropped
+    for row, original in zip(kept, records(), strict=False):
+        assert {k: v for k, v in row.items() if k != "text"} == {k: v for k, v in original.items() if k != "text"}
+    assert kept[2]["text"] == SEED_TEXTS[2] and out_lines[2] == originals[2]  # unchanged: byte for byte
+    assert "Loading comments..." not in kept[0]["text"]  # cleaned
+    changes = [json.loads(line) for line in (tmp_path / "out" / "changes.jsonl").read_text().splitlines()]
+    dropped = [c for c in changes if c["kind"] == "document-duplicate"]
+    assert [(c["doc"], c["row"], c["duplicate_of"]) for c in dropped] == [("web/part-0.jsonl#copy", 5,
+                                                                           "web/part-0.jsonl#s0")]
+    assert dropped[0]["record"].encode("utf-8") == originals[5]
+    assert {c["row"] for c in changes if c["doc"] == "web/part-0.jsonl#s4"} == {4}
+    code, _ = run("restore", str(tmp_path / "out"), "-o", str(tmp_path / "back"))
+    assert code == 0
+    assert read_tree(tmp_path / "back") == read_tree(src)
+
+
+@pytest.mark.parametrize("ascii_only", [True, False])
+def test_changed_lines_keep_their_json_style(tmp_path: Path, ascii_only: bool) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    raw = jsonl(records()[:2], ascii_only)
+    (src / "a.jsonl").write_bytes(raw)
+    assert run("clean", str(src), "-o", str(tmp_path / "out"), "-q")[0] == 0
+    out = (tmp_path / "out" / "corpus" / "a.jsonl").read_bytes()
+    assert (b"\\u2019" in out) == ascii_only  # the curly quotes of the seeds, escaped only if they were
+    assert run("restore", str(tmp_path / "out"), "-o", str(tmp_path / "back"))[0] == 0
+    assert (tmp_path / "back" / "a.jsonl").read_bytes() == raw
+
+
+def test_unusual_json_style_is_restored_from_the_record(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    rows = records()[:1]
+    raw = json.dumps(rows[0], indent=None, separators=(" ,", " : ")).encode() + b"\n"
+    (src / "a.jsonl").write_bytes(raw)
+    assert run("clean", str(src), "-o", str(tmp_path / "out"), "-q")[0] == 0
+    first = json.loads((tmp_path / "out" / "changes.jsonl").read_text().splitlines()[0])
+    assert first["encoding"] == "jsonl-raw" and first["record"].encode() + b"\n" == raw
+    assert run("restore", str(tmp_path / "out"), "-o", str(tmp_path / "back"))[0] == 0
+    assert (tmp_path / "back" / "a.jsonl").read_bytes() == raw
+
+
+def test_gzip_and_zstd_shards(tmp_path: Path) -> None:
+    zstandard = pytest.importorskip("zstandard")
+    src = tmp_path / "in"
+    src.mkdir()
+    raw = jsonl(records())
+    (src / "a.jsonl.gz").write_bytes(gzip.compress(raw, mtime=0))
+    (src / "b.jsonl.zst").write_bytes(zstandard.ZstdCompressor().compress(raw))
+    assert run("clean", str(src), "-o", str(tmp_path / "out"), "-q")[0] == 0
+    a = gzip.decompress((tmp_path / "out" / "corpus" / "a.jsonl.gz").read_bytes())
+    b = zstandard.ZstdDecompressor().stream_reader((tmp_path / "out" / "corpus" / "b.jsonl.zst").read_bytes()).read()
+    assert len(a.splitlines()) == 5 and b.count(b"\n") == 0  # b's records all duplicate a's: all dropped
+    assert run("restore", str(tmp_path / "out"), "-o", str(tmp_path / "back"))[0] == 0
+    assert gzip.decompress((tmp_path / "back" / "a.jsonl.gz").read_bytes()) == raw
+    back_b = (tmp_path / "back" / "b.jsonl.zst").read_bytes()
+    assert zstandard.ZstdDecompressor().stream_reader(back_b).read() == raw
+
+
+def test_parquet_round_trip(tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    src = tmp_path / "in"
+    src.mkdir()
+    rows = [{"doc_id": i, "body": r["text"], "url": r["url"], "stamp": i * 10} for i, r in enumerate(records())]
+    pq.write_table(pa.Table.from_pylist(rows), src / "p.parquet")
+    code, _ = run("clean", str(src), "-o", str(tmp_path / "out"), "-q", "--text-field", "body", "--id-field", "doc_id")
+    assert code == 0
+    table = pq.read_table(tmp_path / "out" / "corpus" / "p.parquet")
+    assert table.schema == pq.read_table(src / "p.parquet").schema
+    assert table.column("doc_id").to_pylist() == [0, 1, 2, 3, 4]
+    assert table.column("stamp").to_pylist() == [0, 10, 20, 30, 40]
+    assert "Loading comments..." not in table.column("body").to_pylist()[0]
+    changes = (tmp_path / "out" / "changes.jsonl").read_text()
+    assert '"doc": "p.parquet#5"' in changes and '"kind": "document-duplicate"' in changes
+    assert run("restore", str(tmp_path / "out"), "-o", str(tmp_path / "back"))[0] == 0
+    assert pq.read_table(tmp_path / "back" / "p.parquet").to_pylist() == rows
+
+
+def test_bad_records_are_reported_and_copied(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    good = jsonl(records()[:2])
+    raw = good + b"{broken\n" + b'{"id": "x", "body": "no text field"}\n' + b"[1, 2]\n"
+    (src / "a.jsonl").write_bytes(raw)
+    result = CliRunner().invoke(main, ["clean", str(src), "-o", str(tmp_path / "out"), "-q"])
+    assert result.exit_code == 2
+    assert "a.jsonl#2: not valid JSON" in result.output
+    assert "a.jsonl#3: no text field 'text'" in result.output
+    assert "a.jsonl#4: record is not a JSON object" in result.output
+    out = (tmp_path / "out" / "corpus" / "a.jsonl").read_bytes().splitlines()
+    assert out[2:] == [b"{broken", b'{"id": "x", "body": "no text field"}', b"[1, 2]"]
+    assert "Traceback" not in result.output
+
+
+def test_records_without_ids_are_named_by_row(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.jsonl").write_bytes(jsonl([{"text": SEED_TEXTS[0]}, {"text": SEED_TEXTS[0] + "\n"}]))
+    result = clean([src], Config())
+    assert [d.document.doc for d in result.documents] == ["a.jsonl#0", "a.jsonl#1"]
+    assert result.documents[1].output is None and result.documents[1].changes[0].duplicate_of == "a.jsonl#0"
+
+
+def test_source_field_scopes_cross_document_evidence(tmp_path: Path) -> None:
+    widget = "Read the Ledger briefing every morning"
+    topics = ["the council voted on the new bridge after a long night of argument over its cost",
+              "a local bakery won a national prize for its rye bread and sourdough loaves this spring",
+              "the river flooded two streets near the market after three days of heavy rain",
+              "schools will open an hour later from September, the education board decided today"]
+    bodies = [f"{topic.capitalize()}, and residents had plenty to say about it.\n{widget}\n" for topic in topics]
+    rows = [{"id": i, "text": b, "url": f"https://{'ledger' if i < 3 else 'other'}.example/{i}"}
+            for i, b in enumerate(bodies)]
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.jsonl").write_bytes(jsonl(rows))
+    result = clean([src], Config())
+    removed = {d.document.doc: [c.rule for c in d.changes] for d in result.documents}
+    assert removed == {"a.jsonl#0": ["recurring-line"], "a.jsonl#1": ["recurring-line"],
+                       "a.jsonl#2": ["recurring-line"], "a.jsonl#3": []}
+    assert "source ledger.example" in result.documents[0].changes[0].reason
+
+
+def test_jobs_give_identical_jsonl_output(tmp_path: Path) -> None:
+    corpus = generated(tmp_path / "txt", 300)
+    src = tmp_path / "in"
+    src.mkdir()
+    rows = [{"id": p.stem, "text": p.read_text(), "url": f"https://{p.parent.name}.example/"}
+            for p in sorted(corpus.rglob("*.txt"))]
+    (src / "a.jsonl").write_bytes(jsonl(rows[:150]))
+    (src / "b.jsonl").write_bytes(jsonl(rows[150:]))
+    assert run("clean", str(src), "-o", str(tmp_path / "one"), "-q", "-j", "1")[0] == 0
+    assert run("clean", str(src), "-o", str(tmp_path / "two"), "-q", "-j", "2")[0] == 0
+    assert read_tree(tmp_path / "one") == read_tree(tmp_path / "two")
+    assert (tmp_path / "one" / "changes.jsonl").read_text().count('"kind": "duplicate"') > 0
+
+
+def test_streaming_run_equals_planning_everything_at_once(tmp_path: Path) -> None:
+    """Splitting the global stage into components loses nothing: same changes as one big plan."""
+    corpus = generated(tmp_path / "c", 240)
+    streamed = clean([corpus], Config(), jobs=1)
+    from dedup.corpus import Source, read_source
+
+    documents = [read_source(Source(p, p.relative_to(corpus).as_posix())) for p in sorted(corpus.rglob("*.txt"))]
+    whole, _ = plan([prepare(d, Config()) for d in documents], Config())  # type: ignore[arg-type]
+    assert [d.changes for d in streamed.documents] == [d.changes for d in whole]
+    assert sum(1 for d in whole for c in d.changes if c.kind == "duplicate") > 5
+
+
+def test_components_link_documents_through_shared_buckets() -> None:
+    import numpy as np
+
+    edges = np.array([(0 << 32) | 3, (3 << 32) | 7, (5 << 32) | 5, (8 << 32) | 9], dtype=np.uint64)
+    assert components(edges, 10) == [[0, 3, 7], [5], [8, 9]]
+    assert components(np.zeros(0, dtype=np.uint64), 4) == []
