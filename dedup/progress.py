@@ -12,6 +12,12 @@ from typing import TextIO
 
 
 class Progress:
+    """Counts documents and bytes per stage; ``total`` is the input's size in bytes (for % and ETA).
+
+    Each stage (reading + rules, near-duplicates, writing) restarts the counters, so the rates and
+    the ETA shown are the current stage's own.
+    """
+
     def __init__(self, total: int, stream: TextIO | None = None, enabled: bool | None = None) -> None:
         self.stream = stream or sys.stderr
         self.enabled = self.stream.isatty() if enabled is None else enabled
@@ -24,12 +30,25 @@ class Progress:
 
     def stage(self, name: str) -> None:
         self.stage_name = name
+        self.done = self.bytes = 0
+        self.start = time.monotonic()
         self._draw(force=True)
 
     def advance(self, documents: int = 1, size: int = 0) -> None:
         self.done += documents
         self.bytes += size
         self._draw()
+
+    def line(self) -> str:
+        elapsed = max(time.monotonic() - self.start, 1e-9)
+        rate = self.bytes / elapsed
+        if self.total and self.bytes:
+            share = min(self.bytes / self.total, 1.0)
+            eta = f"{share:4.0%}  ETA {(self.total - self.bytes) / rate if rate else 0:5.0f}s"
+        else:
+            eta = f"{elapsed:6.0f}s"
+        return (f"dedup: {self.stage_name:<16} {self.done:>10,} docs  {self.done / elapsed:7.0f} docs/s  "
+                f"{rate / 1e6:6.1f} MB/s  {eta}")
 
     def _draw(self, force: bool = False) -> None:
         if not self.enabled:
@@ -38,12 +57,7 @@ class Progress:
         if not force and now - self._drawn < 0.1:
             return
         self._drawn = now
-        elapsed = max(now - self.start, 1e-9)
-        rate = self.done / elapsed
-        eta = (self.total - self.done) / rate if rate and self.done < self.total else 0.0
-        line = (f"dedup: {self.stage_name:<16} {self.done:>9,}/{self.total:,} docs  {rate:7.0f} docs/s  "
-                f"{self.bytes / elapsed / 1e6:6.1f} MB/s  ETA {eta:5.0f}s")
-        self.stream.write("\r" + line + "\x1b[K")
+        self.stream.write("\r" + self.line() + "\x1b[K")
         self.stream.flush()
 
     def close(self) -> None:

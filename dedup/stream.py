@@ -381,25 +381,28 @@ def run(paths: Sequence[str | Path], config: Config, output: Path | None = None,
                 progress.total = sum(_size(s) for s in shards)
                 progress.stage("reading + rules")
             documents = 0
+            def counted() -> Iterator[Document]:
+                for _s, _r, doc, _n in read(shards, config):
+                    if isinstance(doc, Document):
+                        if progress:
+                            progress.advance(1, doc.size)
+                        yield doc
+
             with open(folder / "alone.pickle", "wb") as alone:
-                docs = (doc for _s, _r, doc, _n in read(shards, config) if isinstance(doc, Document))
-                for sketch_ in _map(pool, sketch, docs):
+                for sketch_ in _map(pool, sketch, counted()):
                     table.add(documents, sketch_.lines)
                     spill.add(documents, sketch_.keys)
                     if sketch_.changes or sketch_.suspects:
                         pickle.dump((documents, sketch_.changes, sketch_.suspects), alone, protocol=5)
                     documents += 1
-                    if progress:
-                        progress.advance(1, 0)
             if progress:
                 progress.stage("near-duplicates")
             evidence = table.recurring() if uses_evidence(config) else {}
             del table
             groups = components(spill.edges(), documents)
-            verdicts = _decide(shards, config, groups, evidence, pool, clusters)
+            verdicts = _decide(shards, config, groups, evidence, pool, clusters, progress)
             if progress:
                 progress.stage("writing")
-                progress.done = 0
             with open(folder / "alone.pickle", "rb") as fh:
                 yield from _results(shards, config, verdicts, evidence, _Alone(fh), pool, progress)
     finally:
@@ -415,7 +418,7 @@ def _size(shard: Shard) -> int:
 
 
 def _decide(shards: Sequence[Shard], config: Config, groups: list[list[int]], evidence: dict[int, dict[int, str]],
-            pool: Any, clusters: list[tuple[str, ...]] | None) -> dict[int, Verdict]:
+            pool: Any, clusters: list[tuple[str, ...]] | None, progress: Progress | None) -> dict[int, Verdict]:
     """Pass 1b: the in-memory global stage, one component at a time, on the documents that need it."""
     wanted = {d for g in groups for d in g}
     if not wanted:
@@ -426,6 +429,8 @@ def _decide(shards: Sequence[Shard], config: Config, groups: list[list[int]], ev
         assert isinstance(doc, Document)
         numbers.append(number)
         docs.append(doc)
+        if progress:
+            progress.advance(1, doc.size)
     prepared = dict(zip(numbers, _map(pool, _prepare_task, docs), strict=True))
     verdicts: dict[int, Verdict] = {}
     for group in groups:
