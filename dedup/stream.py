@@ -400,7 +400,7 @@ def run(paths: Sequence[str | Path], config: Config, output: Path | None = None,
             evidence = table.recurring() if uses_evidence(config) else {}
             del table
             groups = components(spill.edges(), documents)
-            verdicts = _decide(shards, config, groups, evidence, pool, clusters, progress)
+            verdicts = _decide(shards, config, groups, evidence, pool, clusters, progress, folder)
             if progress:
                 progress.stage("writing")
             with open(folder / "alone.pickle", "rb") as fh:
@@ -418,37 +418,55 @@ def _size(shard: Shard) -> int:
 
 
 def _decide(shards: Sequence[Shard], config: Config, groups: list[list[int]], evidence: dict[int, dict[int, str]],
-            pool: Any, clusters: list[tuple[str, ...]] | None, progress: Progress | None) -> dict[int, Verdict]:
-    """Pass 1b: the in-memory global stage, one component at a time, on the documents that need it."""
+            pool: Any, clusters: list[tuple[str, ...]] | None, progress: Progress | None,
+            folder: Path) -> dict[int, Verdict]:
+    """Pass 1b: the in-memory global stage, one component per task, on the documents that need it.
+
+    The documents of components are copied to a temporary file as they are read, then loaded one
+    component at a time: memory holds the components being planned, not all of them.
+    """
     wanted = {d for g in groups for d in g}
     if not wanted:
         return {}
-    numbers: list[int] = []
-    docs = []
-    for _s, _r, doc, number in read(shards, config, wanted):
-        assert isinstance(doc, Document)
-        numbers.append(number)
-        docs.append(doc)
-        if progress:
-            progress.advance(1, doc.size)
-    prepared = dict(zip(numbers, _map(pool, _prepare_task, docs), strict=True))
+    offsets: dict[int, int] = {}
+    spill = folder / "involved.pickle"
+    with open(spill, "wb") as fh:
+        for _s, _r, doc, number in read(shards, config, wanted):
+            offsets[number] = fh.tell()
+            pickle.dump(doc, fh, protocol=5)
+
+    def tasks() -> Iterator[tuple[list[Document], dict[int, dict[int, str]]]]:
+        with open(spill, "rb") as fh:
+            for group in groups:
+                docs = []
+                for d in group:
+                    fh.seek(offsets[d])
+                    docs.append(pickle.load(fh))
+                yield docs, {i: evidence[d] for i, d in enumerate(group) if d in evidence}
+
     verdicts: dict[int, Verdict] = {}
-    for group in groups:
-        items = [prepared.pop(d) for d in group]
-        local = {i: evidence[d] for i, d in enumerate(group) if d in evidence}
-        results, near = plan(items, config, local)
-        for d, item, result in zip(group, items, results, strict=True):
-            changes = tuple(replace(c, text="") if c.kind == "document-duplicate" else c for c in result.changes)
-            verdicts[d] = Verdict(changes, result.output is None, item.suspects)
+    for group, (decided, found) in zip(groups, _map(pool, _plan_component, tasks()), strict=True):
+        verdicts.update(zip(group, decided, strict=True))
         if clusters is not None:
-            names = [item.document.doc for item in items]
-            clusters.extend(tuple(f"{names[d]}:{items[d].passages[i].line}" for d, i in cluster)
-                            for cluster in near.clusters)
+            clusters.extend(found)
+        if progress:
+            progress.advance(len(group), 0)
     return verdicts
 
 
-def _prepare_task(document: Document) -> Prepared:
-    return prepare(document, _config())
+def _plan_component(task: tuple[list[Document], dict[int, dict[int, str]]]) -> tuple[list[Verdict],
+                                                                                     list[tuple[str, ...]]]:
+    """Worker: prepare and plan one component; the verdicts (whole-document texts left out) and clusters."""
+    documents, evidence = task
+    config = _config()
+    items = [prepare(d, config) for d in documents]
+    results, near = plan(items, config, evidence)
+    verdicts = [Verdict(tuple(replace(c, text="") if c.kind == "document-duplicate" else c for c in result.changes),
+                        result.output is None, item.suspects)
+                for item, result in zip(items, results, strict=True)]
+    names = [item.document.doc for item in items]
+    found = [tuple(f"{names[d]}:{items[d].passages[i].line}" for d, i in cluster) for cluster in near.clusters]
+    return verdicts, found
 
 
 def _results(shards: Sequence[Shard], config: Config, verdicts: dict[int, Verdict],
