@@ -96,13 +96,14 @@ def _windows(values: Any, n: int) -> Any:
 def token_hashes(tokens: Sequence[str]) -> Any:
     """The per-word hash of each token as a uint32 array.
 
-    Words repeat, so nearly every token is already cached: one C-level ``map`` over the dict finds
-    them all, and only the misses (``None``) go through SHA-1.
+    Words repeat, so nearly every token is already cached: ``np.fromiter`` over a ``map`` of the
+    dict's lookup reads them all at C speed, and only a document with an unseen word (a
+    ``KeyError``) takes the per-token path that hashes it.
     """
-    found: list[int | None] = list(map(_TOKEN_CACHE.get, tokens))
-    if None in found:
-        found = [_token_hash(t) if h is None else h for t, h in zip(tokens, found, strict=True)]
-    return np.array(found, dtype=np.uint32)
+    try:
+        return np.fromiter(map(_TOKEN_CACHE.__getitem__, tokens), dtype=np.uint32, count=len(tokens))
+    except KeyError:
+        return np.array([_token_hash(t) for t in tokens], dtype=np.uint32)
 
 
 def segment_windows(values: Any, lengths: Sequence[int], n: int) -> tuple[Any, Any]:
