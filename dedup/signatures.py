@@ -71,12 +71,16 @@ _TOKEN_CACHE: dict[str, int] = {}
 _TOKEN_CACHE_LIMIT = 2_000_000
 
 
+def _sha1_32(token: str) -> int:
+    return int.from_bytes(hashlib.sha1(token.encode("utf-8")).digest()[:4], "little")
+
+
 def _token_hash(token: str) -> int:
     found = _TOKEN_CACHE.get(token)
     if found is None:
         if len(_TOKEN_CACHE) > _TOKEN_CACHE_LIMIT:
             _TOKEN_CACHE.clear()
-        found = _TOKEN_CACHE[token] = int.from_bytes(hashlib.sha1(token.encode("utf-8")).digest()[:4], "little")
+        found = _TOKEN_CACHE[token] = _sha1_32(token)
     return found
 
 
@@ -96,14 +100,17 @@ def _windows(values: Any, n: int) -> Any:
 def token_hashes(tokens: Sequence[str]) -> Any:
     """The per-word hash of each token as a uint32 array.
 
-    Words repeat, so nearly every token is already cached: ``np.fromiter`` over a ``map`` of the
-    dict's lookup reads them all at C speed, and only a document with an unseen word (a
-    ``KeyError``) takes the per-token path that hashes it.
+    Words repeat, so most tokens are already cached: the few unseen ones (a set difference, at C
+    speed) are hashed into the cache first, then ``np.fromiter`` over a ``map`` of the dict's
+    lookup reads all of them without a Python call per token.
     """
-    try:
-        return np.fromiter(map(_TOKEN_CACHE.__getitem__, tokens), dtype=np.uint32, count=len(tokens))
-    except KeyError:
-        return np.array([_token_hash(t) for t in tokens], dtype=np.uint32)
+    missing = set(tokens).difference(_TOKEN_CACHE)
+    if missing:
+        if len(_TOKEN_CACHE) + len(missing) > _TOKEN_CACHE_LIMIT:
+            _TOKEN_CACHE.clear()
+            missing = set(tokens)
+        _TOKEN_CACHE.update((t, _sha1_32(t)) for t in missing)
+    return np.fromiter(map(_TOKEN_CACHE.__getitem__, tokens), dtype=np.uint32, count=len(tokens))
 
 
 def segment_windows(values: Any, lengths: Sequence[int], n: int) -> tuple[Any, Any]:
