@@ -36,8 +36,9 @@ from typing import Any
 
 from .config import NeardupConfig
 from .model import Passage
+from .normalize import words
 
-_TOKEN = re.compile(r"\w+")
+_HAS_WORD = re.compile(r"\w")
 
 PassageRef = tuple[int, int]  # (document number in sorted order, passage index)
 
@@ -61,14 +62,15 @@ class NeardupResult:
 
 
 def word_shingles(key: str, n: int) -> frozenset[str]:
-    tokens = _TOKEN.findall(key)
+    tokens = words(key)
     if len(tokens) <= n:
         return frozenset([" ".join(tokens)]) if tokens else frozenset()
-    return frozenset(" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+    # zip of n shifted views (shorter ones end it: strict=False) yields each window, joined at C speed
+    return frozenset(map(" ".join, zip(*(tokens[i:] for i in range(n)), strict=False)))
 
 
 def char_shingles(key: str, n: int) -> frozenset[str]:
-    text = " ".join(_TOKEN.findall(key))
+    text = " ".join(words(key))
     if len(text) <= n:
         return frozenset([text]) if text else frozenset()
     return frozenset(text[i:i + n] for i in range(len(text) - n + 1))
@@ -130,22 +132,30 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
+def shingle_hashes(keys: Sequence[str], channel: str, config: NeardupConfig) -> tuple[Any, Any]:
+    """The fast hashes of the channel's shingles of each folded key: (all hashes, count per key).
+
+    All keys are hashed in one vectorised pass; the words of each key come from
+    :func:`dedup.normalize.words`, which splitting has usually just computed.
+    """
+    from .signatures import char_ngram_hashes_of, word_ngram_hashes_of
+
+    tokens = [words(key) for key in keys]
+    if channel == "word":
+        return word_ngram_hashes_of(tokens, config.ngram)
+    return char_ngram_hashes_of([" ".join(t) for t in tokens], config.char_ngram)
+
+
 def signature_rows(keys: Sequence[str], channel: str, config: NeardupConfig) -> Any:
     """MinHash rows of the channel's shingles of each folded key, with the fast shingle hash.
 
     Equal to ``set_signature(shingles(key, channel, config), channel, config)`` (a test checks),
-    but vectorised over each passage instead of hashing shingle strings one by one.
+    but vectorised over all keys instead of hashing shingle strings one by one.
     """
-    from .signatures import char_ngram_hashes, minhash_rows, word_ngram_hashes
+    from .signatures import minhash_flat
 
-    hashed = []
-    for key in keys:
-        tokens = _TOKEN.findall(key)
-        if channel == "word":
-            hashed.append(word_ngram_hashes(tokens, config.ngram))
-        else:
-            hashed.append(char_ngram_hashes(" ".join(tokens), config.char_ngram))
-    return minhash_rows(hashed, config.num_perm, config.seed)
+    flat, counts = shingle_hashes(keys, channel, config)
+    return minhash_flat(flat, counts, config.num_perm, config.seed)
 
 
 def set_signature(shingle_set: Iterable[str], channel: str, config: NeardupConfig) -> Any:
@@ -223,14 +233,28 @@ class Memo:
 
 
 def passage_signatures(passages: Sequence[Passage], config: NeardupConfig) -> tuple[tuple[str, str, Any], ...]:
-    """(channel, key, signature row) for every comparable passage: the per-document part of MinHash."""
-    out: list[tuple[str, str, Any]] = []
+    """(channel, key, signature row) for every comparable passage: the per-document part of MinHash.
+
+    Both channels go through one :func:`~dedup.signatures.minhash_flat` call: the permutations cost
+    the same per shingle, but each call has a fixed cost that a document of a few passages feels.
+    """
+    import numpy as np
+
+    from .signatures import minhash_flat
+
+    labels: list[tuple[str, str]] = []
+    hashes, counts = [], []
     for channel in ("char", "word"):
         keys = list(dict.fromkeys(p.key for p in passages if channel in channels(p.words, config)))
         if keys:
-            rows = signature_rows(keys, channel, config)
-            out.extend((channel, k, row) for k, row in zip(keys, rows, strict=True))
-    return tuple(out)
+            flat, per_key = shingle_hashes(keys, channel, config)
+            hashes.append(flat)
+            counts.append(per_key)
+            labels.extend((channel, k) for k in keys)
+    if not labels:
+        return ()
+    rows = minhash_flat(np.concatenate(hashes), np.concatenate(counts), config.num_perm, config.seed)
+    return tuple((channel, key, row) for (channel, key), row in zip(labels, rows, strict=True))
 
 
 def _candidate_pairs_sorted(signature_rows: Any, bands: int, rows: int) -> list[tuple[int, int]]:
@@ -301,31 +325,33 @@ def find_duplicates(documents: Sequence[Sequence[Passage]], config: NeardupConfi
     keys = sorted(groups, key=lambda k: groups[k][0])
     if not keys:
         return NeardupResult((), (), bands, rows)
-    words = [lookup[groups[k][0]].words for k in keys]
+    word_counts = [lookup[groups[k][0]].words for k in keys]
 
-    # 3-4: candidate pairs of distinct keys per channel, verified.
+    # 3-4: candidate pairs of distinct keys per channel, verified. Shingle sets are built (and
+    # memoised) only for keys in a pair: most passages have no candidate at all.
     uf = _UnionFind(len(keys))
-    channel_sets: dict[str, dict[int, frozenset[str]]] = {"char": {}, "word": {}}
+    in_channel: dict[str, set[int]] = {}
     for channel in ("char", "word"):
-        members = [i for i in range(len(keys)) if channel in channels(words[i], config)]
-        sets = [memo.shingles(channel, keys[i]) for i in members]
-        channel_sets[channel] = dict(zip(members, sets, strict=True))
+        members = [i for i in range(len(keys)) if channel in channels(word_counts[i], config)]
+        in_channel[channel] = set(members)
         member_keys = [keys[i] for i in members]
         if config.lsh == "minhashlsh":
             pairs = _candidate_pairs(memo.minhashes(channel, member_keys), config, bands, rows)
         else:
             pairs = _candidate_pairs_sorted(memo.rows(channel, member_keys), bands, rows)
         for a, b in pairs:
-            if jaccard(sets[a], sets[b]) >= config.threshold:
+            similar = jaccard(memo.shingles(channel, member_keys[a]), memo.shingles(channel, member_keys[b]))
+            if similar >= config.threshold:
                 uf.union(members[a], members[b])
 
     def similarity(i: int, j: int) -> tuple[float, str]:
         if i == j:
             return 1.0, "exact"
         best = (0.0, "")
-        for channel, sets in channel_sets.items():
-            if i in sets and j in sets:
-                best = max(best, (jaccard(sets[i], sets[j]), channel))
+        for channel, members in in_channel.items():
+            if i in members and j in members:
+                sim = jaccard(memo.shingles(channel, keys[i]), memo.shingles(channel, keys[j]))
+                best = max(best, (sim, channel))
         return best
 
     # 5: clusters and the keep policy.
@@ -420,23 +446,35 @@ def document_shingles(passages: Iterable[Passage], config: NeardupConfig, memo: 
 def find_document_duplicates(documents: Sequence[Sequence[Passage]], config: NeardupConfig,
                              exclude: set[PassageRef], memo: Memo,
                              accepted: set[int] | None = None) -> list[DocumentDuplicate]:
-    """Whole documents that near-duplicate an earlier kept one (same threshold, bands and policy)."""
+    """Whole documents that near-duplicate an earlier kept one (same threshold, bands and policy).
+
+    A document's exact shingle set is built only when LSH pairs it with another: the signatures
+    come from the passage rows already computed, and a document has shingles at all exactly when
+    one of its kept keys has a word.
+    """
     import numpy as np
 
     bands, rows = choose_bands(config.threshold, config.num_perm, config.target_recall)
     accepted = accepted or set()
     kept_passages = [[p for p in passages if (d, p.index) not in exclude] for d, passages in enumerate(documents)]
-    sets = [document_shingles(ps, config, memo) for ps in kept_passages]
-    candidates = [d for d in range(len(documents)) if sets[d]]
+    candidates = [d for d, ps in enumerate(kept_passages) if any(_HAS_WORD.search(p.key) for p in ps)]
     if len(candidates) < 2:
         return []
     signature_rows = np.stack([
         np.minimum.reduce(memo.rows("word", [p.key for p in kept_passages[d] if p.key]), axis=0)
         for d in candidates
     ])
+    built: dict[int, frozenset[str]] = {}
+
+    def shingle_set(d: int) -> frozenset[str]:
+        found = built.get(d)
+        if found is None:
+            found = built[d] = document_shingles(kept_passages[d], config, memo)
+        return found
+
     uf = _UnionFind(len(candidates))
     for a, b in _candidate_pairs_sorted(signature_rows, bands, rows):
-        if jaccard(sets[candidates[a]], sets[candidates[b]]) >= config.threshold:
+        if jaccard(shingle_set(candidates[a]), shingle_set(candidates[b])) >= config.threshold:
             uf.union(a, b)
     clusters: dict[int, list[int]] = defaultdict(list)
     for i in range(len(candidates)):
@@ -456,7 +494,7 @@ def find_document_duplicates(documents: Sequence[Sequence[Passage]], config: Nea
             continue
         kept: list[int] = []
         for d in sorted(members, key=order):
-            scored = sorted(((jaccard(sets[d], sets[k]), -k) for k in kept), reverse=True)
+            scored = sorted(((jaccard(shingle_set(d), shingle_set(k)), -k) for k in kept), reverse=True)
             best = next(((s, k) for s, k in scored if s >= config.threshold and not has_unique_passage(d, -k)), None)
             if best is not None and d not in accepted:
                 found.append(DocumentDuplicate(d, -best[1], round(best[0], 4)))

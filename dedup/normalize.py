@@ -18,30 +18,51 @@ import unicodedata
 from functools import lru_cache
 
 import ftfy
-from ftfy.badness import is_bad
+from ftfy.badness import BADNESS_RE
 
 from .model import Change, Document
 
-_QUOTES = str.maketrans(
-    {
-        **dict.fromkeys("‘’‚‛′`´ʼ", "'"),
-        **dict.fromkeys("“”„‟″«»〝〞＂", '"'),
-        **dict.fromkeys("‐‑‒–—―−⁃﹘﹣－", "-"),
-        **dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff\u00ad", ""),
-    }
-)
-_SPACE = re.compile(r"\s+")
+_UNIFY = {
+    **dict.fromkeys("‘’‚‛′`´ʼ", "'"),
+    **dict.fromkeys("“”„‟″«»〝〞＂", '"'),
+    **dict.fromkeys("‐‑‒–—―−⁃﹘﹣－", "-"),
+    **dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff\u00ad", ""),
+}
+#: (character, replacement) pairs. ``str.translate`` looks every character of a non-ASCII string up
+#: in a dict; a C-level ``in`` and ``replace`` per pair is several times faster on ordinary text, where
+#: most pairs are absent, and gives the same string (no replacement produces another pair's character).
+_UNIFY_PAIRS = tuple(_UNIFY.items())
+_WORD = re.compile(r"\w+")
 
 
 @lru_cache(maxsize=65536)
 def soft_fold(text: str) -> str:
-    """NFKC, unified quotes and dashes, collapsed whitespace; case is kept (rules need it)."""
-    return _SPACE.sub(" ", unicodedata.normalize("NFKC", text).translate(_QUOTES)).strip()
+    """NFKC, unified quotes and dashes, collapsed whitespace; case is kept (rules need it).
+
+    ``" ".join(s.split())`` collapses and strips exactly the characters ``\\s`` and ``strip`` do
+    (both use Python's ``str.isspace``), without a regex pass.
+    """
+    text = unicodedata.normalize("NFKC", text)
+    if not text.isascii():
+        for char, replacement in _UNIFY_PAIRS:
+            if char in text:
+                text = text.replace(char, replacement)
+    return " ".join(text.split())
 
 
 def fold(text: str) -> str:
     """The comparison key: :func:`soft_fold` plus casefolding."""
     return soft_fold(text).casefold()
+
+
+@lru_cache(maxsize=4096)
+def words(key: str) -> tuple[str, ...]:
+    """The word tokens (``\\w+``) of a folded key, shared rather than recomputed.
+
+    Splitting counts them, and the duplicate stage shingles and hashes the same tokens of the same
+    key moments later; the cache spans one document's passages.
+    """
+    return tuple(_WORD.findall(key))
 
 
 #: ftfy settings that repair damage but keep healthy typography, with why each is off.
@@ -76,13 +97,37 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u206a-\u206f\ufeff\ufff
                       r"\ud800-\udfff\U000e0000-\U000e007f]")
 
 
+#: Every match of ftfy's badness pattern is at most this long and holds a non-ASCII character, and
+#: the pattern has no end anchor (tests/test_normalize.py checks all three against installed ftfy).
+BAD_WIDTH = 7
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def is_bad(line: str) -> bool:
+    """``ftfy.badness.is_bad(line)``, searching only within ``BAD_WIDTH`` of non-ASCII characters.
+
+    ftfy tries its pattern at every position of the line; English prose has a few curly quotes per
+    line and nothing else to look at, so this is several times faster. Exact: a match lies within a
+    window around a non-ASCII character it contains, ``search(line, pos, endpos)`` never lets ``^``
+    match at ``pos`` > 0, and the pattern has no assertion that could see the window's end.
+    """
+    windows: list[list[int]] = []
+    for m in _NON_ASCII.finditer(line):
+        lo, hi = max(0, m.start() - BAD_WIDTH + 1), m.end() + BAD_WIDTH - 1
+        if windows and lo <= windows[-1][1]:
+            windows[-1][1] = hi
+        else:
+            windows.append([lo, hi])
+    return any(BADNESS_RE.search(line, lo, hi) for lo, hi in windows)
+
+
 def _may_need_repair(line: str) -> bool:
     """A cheap filter in front of ftfy: only entities, control characters, surrogates or text that
     ftfy's own heuristic finds "bad" (possible mojibake) can change; ftfy itself re-decodes nothing
     that ``is_bad`` clears, so healthy non-ASCII text (German, Spanish, CJK) skips the full pass."""
     if _ENTITY.search(line) or _CONTROL.search(line):
         return True
-    return not line.isascii() and bool(is_bad(line))
+    return not line.isascii() and is_bad(line)
 
 
 def _rule_for(steps: list[tuple[str, str]]) -> str:

@@ -12,9 +12,8 @@ import re
 from collections.abc import Sequence
 
 from .model import Change, Passage
-from .normalize import fold
+from .normalize import fold, words
 
-_WORD = re.compile(r"\w+")
 _OPEN_END = re.compile(r"[.!?:;…。！？\"”’)\]]\s*$")
 _LIST_START = re.compile(r"\s*([-*+•]|\d{1,3}[.)])\s")
 
@@ -77,6 +76,6 @@ def split(doc: str, text: str, repairs: Sequence[Change] = ()) -> list[Passage]:
         key = fold(body)
         passages.append(
             Passage(doc=doc, index=i, start=start, end=end, span_end=span_end, line=group[0][2],
-                    text=body, key=key, words=len(_WORD.findall(key)))
+                    text=body, key=key, words=len(words(key)))
         )
     return passages

@@ -711,6 +711,46 @@ def _headline_like(text: str) -> bool:
     return upper / len(cased) >= 0.6
 
 
+#: The catalogue's rules by identity: their patterns are known to combine safely into one screen.
+_CATALOGUE_IDS = frozenset(id(r) for r in CATALOGUE)
+_SCREENS: dict[int, tuple[Sequence[Rule], regex.Pattern[str] | None]] = {}
+
+
+def _screen(rules: Sequence[Rule]) -> regex.Pattern[str] | None:
+    """One pattern that fullmatches a text exactly when some screened rule of ``rules`` does.
+
+    Most passages are prose that no rule matches; one call to this alternation rejects them
+    instead of one call per rule (most of the cost was the per-call overhead, not the matching).
+    Each rule keeps its own case sensitivity as a scoped flag. Only catalogue rules are screened:
+    a configured pattern could carry a global inline flag that would leak into its neighbours, so
+    custom rules are always tried on their own. Keyed by the identity of ``rules`` (the tuple
+    :func:`active_rules` caches), which is kept alive so its id is never reused.
+    """
+    found = _SCREENS.get(id(rules))
+    if found is not None and found[0] is rules:
+        return found[1]
+    parts = [f"(?{'-' if r.case_sensitive else ''}i:{'|'.join(f'(?:{p})' for p in r.patterns)})"
+             for r in rules if id(r) in _CATALOGUE_IDS and r.patterns]
+    screen = regex.compile("|".join(parts), regex.UNICODE) if parts else None
+    _SCREENS[id(rules)] = (rules, screen)
+    return screen
+
+
+def _screened(rule: Rule) -> bool:
+    return id(rule) in _CATALOGUE_IDS
+
+
+def _may_match(screen: regex.Pattern[str] | None, text: str) -> bool:
+    """Whether a screened rule may match ``text`` (on a timeout, yes: the rules themselves then
+    run one by one and name the slow one)."""
+    if screen is None:
+        return True
+    try:
+        return screen.fullmatch(text, timeout=MATCH_TIMEOUT) is not None
+    except TimeoutError:
+        return True
+
+
 @dataclass(frozen=True)
 class Decision:
     """A passage the rules remove, and why (``index`` is the passage's index in its document)."""
@@ -758,10 +798,19 @@ def find_boilerplate(passages: Sequence[Passage], rules: Sequence[Rule], max_rem
     # A widget sentence ("We use cookies to improve your experience.") is not a body paragraph: if it
     # were, the head and tail zones would stop at it and the bylines beyond it would look like body.
     given_at = {i: (given or {})[p.index] for i, p in enumerate(passages) if p.index in (given or {})}
+    # hit[i] False: no screened rule matches passage i, so only unscreened (custom) rules are tried.
+    screen = _screen(rules)
+    hit = [_may_match(screen, t) for t in texts]
+    unscreened = any(r.patterns and not _screened(r) for r in rules)
+    tried = [(hit[i] or unscreened) and i not in protected for i in range(n)]
+
+    def matches(rule: Rule, i: int) -> bool:
+        return (hit[i] or not _screened(rule)) and rule.matches(texts[i])
+
     widget = set(given_at) | {
-        i for i, p in enumerate(passages) if i not in protected and any(
+        i for i, p in enumerate(passages) if tried[i] and any(
             r.zone == "any" and r.strength == "strong" and not r.structural and p.words <= r.max_words
-            and r.matches(texts[i]) for r in rules)
+            and matches(r, i) for r in rules)
     }
     prose = [is_prose(texts[i], p.words) and i not in widget for i, p in enumerate(passages)]
     prose_idx = [i for i in range(n) if prose[i]]
@@ -787,12 +836,12 @@ def find_boilerplate(passages: Sequence[Passage], rules: Sequence[Rule], max_rem
         suspects.append(Suspect(doc, passages[i].line, rule, passages[i].text, reason))
 
     for i, p in enumerate(passages):
-        if i in protected:
+        if not tried[i]:
             continue
         for rule in rules:
             if rule.structural or not _zone_ok(rule.zone, where(i)):
                 continue
-            if not rule.matches(texts[i]):
+            if not matches(rule, i):
                 continue
             if p.words > rule.max_words:
                 suspect(i, rule.name, f"matches {rule.name} but has {p.words} words (> {rule.max_words}); kept")

@@ -71,12 +71,16 @@ _TOKEN_CACHE: dict[str, int] = {}
 _TOKEN_CACHE_LIMIT = 2_000_000
 
 
+def _sha1_32(token: str) -> int:
+    return int.from_bytes(hashlib.sha1(token.encode("utf-8")).digest()[:4], "little")
+
+
 def _token_hash(token: str) -> int:
     found = _TOKEN_CACHE.get(token)
     if found is None:
         if len(_TOKEN_CACHE) > _TOKEN_CACHE_LIMIT:
             _TOKEN_CACHE.clear()
-        found = _TOKEN_CACHE[token] = int.from_bytes(hashlib.sha1(token.encode("utf-8")).digest()[:4], "little")
+        found = _TOKEN_CACHE[token] = _sha1_32(token)
     return found
 
 
@@ -93,12 +97,77 @@ def _windows(values: Any, n: int) -> Any:
     return _fmix32(acc)
 
 
+def token_hashes(tokens: Sequence[str]) -> Any:
+    """The per-word hash of each token as a uint32 array.
+
+    Words repeat, so most tokens are already cached: the few unseen ones (a set difference, at C
+    speed) are hashed into the cache first, then ``np.fromiter`` over a ``map`` of the dict's
+    lookup reads all of them without a Python call per token.
+    """
+    missing = set(tokens).difference(_TOKEN_CACHE)
+    if missing:
+        if len(_TOKEN_CACHE) + len(missing) > _TOKEN_CACHE_LIMIT:
+            _TOKEN_CACHE.clear()
+            missing = set(tokens)
+        _TOKEN_CACHE.update((t, _sha1_32(t)) for t in missing)
+    return np.fromiter(map(_TOKEN_CACHE.__getitem__, tokens), dtype=np.uint32, count=len(tokens))
+
+
+def segment_windows(values: Any, lengths: Sequence[int], n: int) -> tuple[Any, Any]:
+    """:func:`_windows` of each segment of ``values`` (consecutive runs of ``lengths``), in one pass.
+
+    Returns the window hashes of all segments, in order, and how many each segment has. The
+    polynomial runs once over the whole array; windows that would straddle two segments are simply
+    not picked. Segments shorter than ``n`` (one window of their own width) are done one by one:
+    they are rare, since passages short in words get character shingles.
+    """
+    lens = np.asarray(lengths, dtype=np.int64)
+    counts = np.where(lens >= n, lens - n + 1, np.minimum(lens, 1))
+    out = np.zeros(int(counts.sum()), dtype=np.uint32)
+    if not len(out):
+        return out, counts
+    starts = np.cumsum(lens) - lens
+    first_out = np.cumsum(counts) - counts
+    full = np.flatnonzero(lens >= n)
+    with np.errstate(over="ignore"):
+        if len(full):
+            span = len(values) - n + 1
+            acc = np.zeros(span, dtype=np.uint32)
+            for j in range(n):
+                acc = acc * _POLY + values[j:j + span]
+            per = counts[full]
+            within = np.arange(int(per.sum()), dtype=np.int64) - np.repeat(np.cumsum(per) - per, per)
+            out[np.repeat(first_out[full], per) + within] = acc[np.repeat(starts[full], per) + within]
+        for i in np.flatnonzero((lens > 0) & (lens < n)).tolist():
+            short = np.uint32(0)
+            for v in values[starts[i]:starts[i] + lens[i]]:
+                short = short * _POLY + v
+            out[first_out[i]] = short
+    return _fmix32(out), counts
+
+
 def word_ngram_hashes(tokens: Sequence[str], n: int) -> Any:
-    return _windows(np.fromiter((_token_hash(t) for t in tokens), dtype=np.uint32, count=len(tokens)), n)
+    return _windows(token_hashes(tokens), n)
 
 
 def char_ngram_hashes(text: str, n: int) -> Any:
-    return _windows(np.frombuffer(text.encode("utf-32-le"), dtype="<u4").astype(np.uint32), n)
+    return _windows(_code_points(text), n)
+
+
+def _code_points(text: str) -> Any:
+    return np.frombuffer(text.encode("utf-32-le"), dtype="<u4").astype(np.uint32)
+
+
+def word_ngram_hashes_of(token_lists: Sequence[Sequence[str]], n: int) -> tuple[Any, Any]:
+    """Word n-gram hashes of many token lists at once: (all hashes, count per list)."""
+    lengths = [len(t) for t in token_lists]
+    flat = [t for tokens in token_lists for t in tokens]
+    return segment_windows(token_hashes(flat), lengths, n)
+
+
+def char_ngram_hashes_of(texts: Sequence[str], n: int) -> tuple[Any, Any]:
+    """Character n-gram hashes of many texts at once: (all hashes, count per text)."""
+    return segment_windows(_code_points("".join(texts)), [len(t) for t in texts], n)
 
 
 def word_ngram_hash32(shingle: bytes) -> int:
@@ -115,14 +184,21 @@ def char_ngram_hash32(shingle: bytes) -> int:
 
 def minhash_rows(hashed: Sequence[Any], num_perm: int, seed: int) -> Any:
     """MinHash rows from each set's uint32 shingle hashes (duplicates in a set do not matter)."""
-    a, b = permutations(num_perm, seed)
     hashed = list(hashed)
-    out = np.full((len(hashed), num_perm), _MAX32, dtype=np.uint32)
-    lengths = np.array([len(h) for h in hashed], dtype=np.int64)
-    if not len(hashed) or not lengths.sum():
+    if not hashed:
+        return np.full((0, num_perm), _MAX32, dtype=np.uint32)
+    return minhash_flat(np.concatenate(hashed), [len(h) for h in hashed], num_perm, seed)
+
+
+def minhash_flat(flat: Any, sizes: Any, num_perm: int, seed: int) -> Any:
+    """:func:`minhash_rows` of sets given as one array of hashes and the size of each set, in order."""
+    a, b = permutations(num_perm, seed)
+    counts = np.asarray(sizes, dtype=np.int64)
+    out = np.full((len(counts), num_perm), _MAX32, dtype=np.uint32)
+    if not len(counts) or not counts.sum():
         return out
-    flat = _fmix32(np.concatenate(hashed))
-    owner = np.repeat(np.arange(len(hashed)), lengths)
+    flat = _fmix32(np.asarray(flat, dtype=np.uint32))
+    owner = np.repeat(np.arange(len(counts)), counts)
     with np.errstate(over="ignore"):
         for lo in range(0, len(flat), _CHUNK):
             hv = flat[lo:lo + _CHUNK]

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dedup.changes import apply
 from dedup.model import Document
@@ -83,3 +86,51 @@ def test_cheap_filter_never_hides_a_repair() -> None:
         full = ftfy.fix_and_explain(text, config=FTFY_CONFIG)[0]
         got = repair_line(text)
         assert (got[0] if got else text) == full, text
+
+
+def _badness_parse() -> tuple[Any, Any]:
+    import sys
+
+    from ftfy.badness import BADNESS_RE
+
+    if sys.version_info >= (3, 11):
+        import re._parser as sre_parse
+    else:  # pragma: no cover - Python 3.10
+        import sre_parse
+    return sre_parse, sre_parse.parse(BADNESS_RE.pattern, BADNESS_RE.flags)
+
+
+def test_windowed_is_bad_assumptions_hold_for_installed_ftfy() -> None:
+    """normalize.is_bad searches near non-ASCII characters only; that is exact only if every match
+    of ftfy's pattern is at most BAD_WIDTH long, contains a non-ASCII character, and no assertion
+    but ``^`` (start of string) appears."""
+    from dedup.normalize import BAD_WIDTH
+
+    sre_parse, parsed = _badness_parse()
+    assert parsed.getwidth()[1] <= BAD_WIDTH
+    (op, (_, branches)), = parsed.data
+    assert op is sre_parse.BRANCH
+
+    def non_ascii(item_op: object, arg: object) -> bool:
+        if item_op is sre_parse.LITERAL:
+            return arg >= 128
+        if item_op is sre_parse.IN:
+            return all((o is sre_parse.LITERAL and a >= 128)
+                       or (o is sre_parse.RANGE and a[0] >= 128) for o, a in arg)
+        return False
+
+    for branch in branches:
+        assert any(non_ascii(o, a) for o, a in branch.data), branch
+    from ftfy.badness import BADNESS_RE
+
+    assert not any(t in BADNESS_RE.pattern for t in ("$", "\\Z", "\\b", "\\B", "(?=", "(?!", "(?<"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab Ã¢€™œ“”’ÂâÉé‚Ä°ГўВЂ×²ØÙ\u00a0 .,!?-«»0123456789"), max_size=40))
+def test_windowed_is_bad_equals_ftfy(text: str) -> None:
+    from ftfy.badness import is_bad as ftfy_is_bad
+
+    from dedup.normalize import is_bad
+
+    assert is_bad(text) == ftfy_is_bad(text)
