@@ -13,8 +13,10 @@ verifies every candidate exactly.
 Measured per tool: the work time inside the subprocess (reading the shards to knowing the duplicate
 pairs; imports excluded, except for ``ours-e2e``, which is the whole CLI run), docs/s and MB/s of
 document text over that time, and peak RSS of the subprocess and its children (``os.wait4``).
-Each tool writes the document pairs it flags; tools that output clusters (datatrove, the
-CLI's keep-one-per-cluster removals) are scored on every pair inside a cluster. Precision is the
+Each tool writes the document pairs it flags; datatrove, which outputs clusters, is scored on every
+pair inside a cluster. The CLI is scored on its removals (removed document → the kept copy it
+verified): one edge per removed document, so its pair recall understates how many duplicate
+documents it removes. Precision is the
 share of flagged pairs whose exact Jaccard is at least the threshold; recall is the share of such
 pairs that were flagged.
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import shutil
@@ -30,7 +33,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from itertools import combinations
+from itertools import combinations, pairwise
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -228,7 +231,10 @@ IN_PROCESS: dict[str, Callable[[Path, Path], Pairs]] = {
     "floor-tokenize": run_floor_tokenize, "floor": run_floor, "ours": run_ours, "rensa": run_rensa,
     "datasketch-naive": run_datasketch_naive, "datasketch-bulk": run_datasketch_bulk, "datatrove": run_datatrove,
 }
-CLUSTERS = {"datatrove", "ours-e2e"}  # scored on all pairs inside a reported cluster
+#: Scored on all pairs inside a reported cluster: datatrove removes all but one document of each
+#: cluster, so it claims every pair in it. The CLI is scored on its edges instead: a removed document
+#: names one kept copy it verified, and claims nothing about copies of copies.
+CLUSTERS = {"datatrove"}
 
 
 def child(tool: str, corpus: Path, work: Path, pairs_out: Path) -> None:
@@ -429,6 +435,38 @@ def table(rows: list[dict[str, object]], manifest: dict[str, object], positives:
     return head + "\n".join([HEADER, *(table_row(r, rate) for r in rows)]) + "\n"
 
 
+def scaling(work: Path) -> str:
+    """Per tool, the exponent k in time ∝ documents^k between successive sizes run in ``work``
+    (1.0 is linear), from the saved ``results-<N>.json``."""
+    seconds: dict[str, dict[int, float]] = {}
+    for path in work.glob("results-*.json"):
+        n = int(path.stem.split("-")[1])
+        for row in json.loads(path.read_text())["rows"]:
+            if "seconds" in row:
+                seconds.setdefault(row["tool"], {})[n] = float(row["seconds"])
+    lines = []
+    for tool, by_n in seconds.items():
+        sizes = sorted(by_n)
+        steps = [f"{a:,}→{b:,}: {math.log(by_n[b] / by_n[a]) / math.log(b / a):.2f}"
+                 for a, b in pairwise(sizes)]
+        if steps:
+            lines.append(f"- {tool}: {', '.join(steps)}")
+    return ("Scaling exponent (time ∝ documents^k):\n" + "\n".join(lines) + "\n") if lines else ""
+
+
+def rescore(work: Path, documents: int) -> None:
+    """Recompute precision/recall from the saved pairs files (when the scoring changes, not the run)."""
+    saved = json.loads((work / f"results-{documents}.json").read_text())
+    manifest = saved["manifest"]
+    corpus = work / f"corpus-{documents}-s{manifest['seed']}"
+    truth = load_truth(corpus)
+    rows = [finish_row(row, manifest, truth, work / f"n{documents}") for row in saved["rows"]]
+    (work / f"results-{documents}.json").write_text(
+        json.dumps({"manifest": manifest, "rows": rows}, indent=2, default=str) + "\n", encoding="utf-8")
+    print(table(rows, manifest, sum(j >= THRESHOLD for j in truth.values())))
+    print(scaling(work))
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--documents", type=int, default=10_000)
@@ -438,7 +476,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--core", type=int, default=0, help="the core every tool is pinned to")
     ap.add_argument("--max-docs-for-slow-peers", type=int, default=10_000,
                     help=f"skip {', '.join(SLOW)} above this many documents (they run at ~50-100 docs/s)")
+    ap.add_argument("--rescore", action="store_true",
+                    help="re-score and print the saved results of this size without running anything")
     args = ap.parse_args(argv)
+    if args.rescore:
+        rescore(args.work, args.documents)
+        return
     tools = [t.strip() for t in args.tools.split(",") if t.strip()]
     unknown = set(tools) - set(TOOLS)
     if unknown:
@@ -458,9 +501,10 @@ def main(argv: list[str] | None = None) -> None:
             rows.append(finish_row(run_tool(tool, corpus, txt, work, args.core), manifest, truth, work))
             print(f"  {json.dumps(rows[-1], default=str)}", file=sys.stderr, flush=True)
     positives = sum(j >= THRESHOLD for j in truth.values())
-    print(table(rows, manifest, positives))
     (args.work / f"results-{args.documents}.json").write_text(
         json.dumps({"manifest": manifest, "rows": rows}, indent=2, default=str) + "\n", encoding="utf-8")
+    print(table(rows, manifest, positives))
+    print(scaling(args.work))
 
 
 if __name__ == "__main__":
