@@ -260,18 +260,24 @@ def e2e_command(corpus: Path, txt: Path, out: Path) -> tuple[list[str], str]:
     return [dedup, "clean", str(txt), "-o", str(out), *knobs], "txt"
 
 
-def e2e_pairs(out: Path) -> Pairs:
-    """Document removals from the change log, each an edge to the kept copy (ids from file stems or
-    the JSONL id in the document name)."""
+def e2e_pairs(out: Path) -> tuple[Pairs, int]:
+    """Whole-document removals from the change log, each an edge to the kept copy, and how many
+    documents were removed because every passage of theirs is a duplicate of some other passage
+    (a passage-level decision, not a claim about the document pair: not scored)."""
     pairs: Pairs = []
+    by_passages = 0
     log = out / "changes.jsonl"
     if not log.is_file():
-        return pairs
+        return pairs, by_passages
     for line in log.open(encoding="utf-8"):
         change = json.loads(line)
-        if change.get("kind") == "document-duplicate":
+        if change.get("kind") != "document-duplicate":
+            continue
+        if "whole document near-duplicates" in change.get("reason", ""):
             pairs.append((_doc_id(change["doc"]), _doc_id(change["duplicate_of"])))
-    return pairs
+        else:
+            by_passages += 1
+    return pairs, by_passages
 
 
 def _doc_id(name: str) -> int:
@@ -282,16 +288,13 @@ def _doc_id(name: str) -> int:
 
 # ---- the runner ------------------------------------------------------------------------------------
 
-def pinned(core: int) -> Callable[[], None]:
-    return lambda: os.sched_setaffinity(0, {core})
-
-
-def measure(cmd: list[str], core: int, log: Path) -> tuple[float, float, int, str]:
-    """Run ``cmd`` on one core; wall seconds, peak RSS MiB (the process and its waited children), exit
-    status and stdout."""
+def measure(cmd: list[str], log: Path) -> tuple[float, float, int, str]:
+    """Run ``cmd``; wall seconds, peak RSS MiB (the process and its waited children), exit status and
+    stdout. No ``preexec_fn``: it forces a fork, and the forked child's RSS would count the runner's
+    pages until exec (the runner pins itself instead, and children inherit the core)."""
     started = time.perf_counter()
     with log.open("w") as err:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True, preexec_fn=pinned(core))
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True)
         assert proc.stdout is not None
         stdout = proc.stdout.read()
         _, status, usage = os.wait4(proc.pid, 0)
@@ -299,7 +302,7 @@ def measure(cmd: list[str], core: int, log: Path) -> tuple[float, float, int, st
     return time.perf_counter() - started, usage.ru_maxrss / 1024, proc.returncode, stdout
 
 
-def run_tool(tool: str, corpus: Path, txt: Path, work: Path, core: int) -> dict[str, object]:
+def run_tool(tool: str, corpus: Path, txt: Path, work: Path) -> dict[str, object]:
     """One row of results for ``tool`` (or the reason it did not run)."""
     pairs_file = work / f"{tool}.pairs"
     log = work / f"{tool}.log"
@@ -307,14 +310,16 @@ def run_tool(tool: str, corpus: Path, txt: Path, work: Path, core: int) -> dict[
         out = work / "e2e-out"
         shutil.rmtree(out, ignore_errors=True)
         cmd, reads = e2e_command(corpus, txt, out)
-        wall, rss, code, _ = measure(cmd, core, log)
+        wall, rss, code, _ = measure(cmd, log)
         if code != 0:
             return {"tool": tool, "error": f"exit {code}, see {log}"}
-        pairs_file.write_text("".join(f"{min(p)} {max(p)}\n" for p in e2e_pairs(out)), encoding="utf-8")
-        return {"tool": tool, "seconds": wall, "wall": wall, "rss_mib": rss, "input": reads, "command": " ".join(cmd)}
+        pairs, by_passages = e2e_pairs(out)
+        pairs_file.write_text("".join(f"{min(p)} {max(p)}\n" for p in pairs), encoding="utf-8")
+        return {"tool": tool, "seconds": wall, "wall": wall, "rss_mib": rss, "input": reads, "command": " ".join(cmd),
+                "removed_by_passages": by_passages}
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", tool, str(corpus), str(work / f"{tool}-work"),
            str(pairs_file)]
-    wall, rss, code, stdout = measure(cmd, core, log)
+    wall, rss, code, stdout = measure(cmd, log)
     if code != 0:
         tail = log.read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
         return {"tool": tool, "error": f"exit {code}: {tail[0][:200]}"}
@@ -419,7 +424,9 @@ def table_row(r: dict[str, object], rate: dict[str, float]) -> str:
         return f"| {r['tool']} | {r['error']} | | | | | | | |"
     dps = _num(r, "docs_per_s")
     ratios = [f"{rate[o] / dps:.2f}×" if o in rate else "" for o in ("ours", "ours-e2e")]
-    name = f"{r['tool']} (reads {r['input']})" if r.get("input") else str(r["tool"])
+    name = str(r["tool"])
+    if r.get("input"):
+        name += f" (reads {r['input']}; +{r.get('removed_by_passages', '?')} docs removed as all-passages-duplicated)"
     prec = f"{_num(r, 'precision'):.3f}" if "precision" in r else ""
     rec = f"{_num(r, 'recall'):.3f}" if "recall" in r else ""
     return (f"| {name} | {dps:,.0f} | {_num(r, 'mb_per_s'):.2f} | {_num(r, 'rss_mib'):,.0f} | {prec} | {rec} | "
@@ -489,6 +496,7 @@ def main(argv: list[str] | None = None) -> None:
     work = args.work / f"n{args.documents}"
     work.mkdir(parents=True, exist_ok=True)
     corpus, txt, manifest = ensure_corpus(args.work, args.documents, args.seed, "ours-e2e" in tools)
+    os.sched_setaffinity(0, {args.core})  # after generating; every tool's subprocess inherits the one core
     truth = load_truth(corpus)
     rows = []
     for tool in tools:
@@ -498,7 +506,7 @@ def main(argv: list[str] | None = None) -> None:
             rows.append(skipped(tool, args.documents, args.work))
         else:
             print(f"running {tool} ...", file=sys.stderr, flush=True)
-            rows.append(finish_row(run_tool(tool, corpus, txt, work, args.core), manifest, truth, work))
+            rows.append(finish_row(run_tool(tool, corpus, txt, work), manifest, truth, work))
             print(f"  {json.dumps(rows[-1], default=str)}", file=sys.stderr, flush=True)
     positives = sum(j >= THRESHOLD for j in truth.values())
     (args.work / f"results-{args.documents}.json").write_text(
