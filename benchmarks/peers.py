@@ -32,7 +32,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import combinations, pairwise
 from pathlib import Path
 
@@ -93,34 +93,40 @@ def run_floor(corpus: Path, work: Path) -> Pairs:
     return []
 
 
-def ours_neardup(texts: list[str]) -> Pairs:
+def ours_neardup(texts: Iterable[str]) -> Pairs:
     """dedup's near-duplicate stage at document level: fold, sign, LSH by sorted band keys, and an
     exact Jaccard check of every candidate. Kept in one function so it is easy to follow the
-    internals if they move (their signatures are stable)."""
+    internals if they move (their signatures are stable).
+
+    Texts are folded line by line, as dedup folds passages: ``fold`` memoises its input, so whole
+    documents would fill its cache with 65,536 document-sized strings. Only the folded keys are kept;
+    shingle sets are rebuilt for candidates through a small cache (candidates come sorted)."""
+    from functools import lru_cache
+
+    import numpy as np
+
     from dedup.config import NeardupConfig
     from dedup.neardup import _candidate_pairs_sorted, choose_bands, jaccard, signature_rows, word_shingles
     from dedup.normalize import fold
 
     config = NeardupConfig(ngram=NGRAM, threshold=THRESHOLD, num_perm=NUM_PERM)
     bands, rows_per_band = choose_bands(config.threshold, config.num_perm, config.target_recall)
-    keys = [fold(t) for t in texts]
-    import numpy as np
-
+    keys = ["\n".join(fold(line) for line in text.splitlines()) for text in texts]
     rows = np.concatenate([signature_rows(keys[lo:lo + 2000], "word", config) for lo in range(0, len(keys), 2000)])
-    candidates = _candidate_pairs_sorted(rows, bands, rows_per_band)
-    cache: dict[int, frozenset[str]] = {}
-
-    def sh(i: int) -> frozenset[str]:
-        if i not in cache:
-            cache[i] = word_shingles(keys[i], config.ngram)
-        return cache[i]
-
-    return [(i, j) for i, j in candidates if jaccard(sh(i), sh(j)) >= config.threshold]
+    shingles = lru_cache(maxsize=1024)(lambda i: word_shingles(keys[i], config.ngram))
+    return [(i, j) for i, j in _candidate_pairs_sorted(rows, bands, rows_per_band)
+            if jaccard(shingles(i), shingles(j)) >= config.threshold]
 
 
 def run_ours(corpus: Path, work: Path) -> Pairs:
-    ids, texts = zip(*read_docs(corpus), strict=True) if any(corpus.glob("part-*.jsonl")) else ((), ())
-    return [(ids[i], ids[j]) for i, j in ours_neardup(list(texts))]
+    ids: list[int] = []
+
+    def texts() -> Iterator[str]:
+        for doc, text in read_docs(corpus):
+            ids.append(doc)
+            yield text
+
+    return [(ids[i], ids[j]) for i, j in ours_neardup(texts())]
 
 
 def run_rensa(corpus: Path, work: Path) -> Pairs:
@@ -461,6 +467,14 @@ def scaling(work: Path) -> str:
     return ("Scaling exponent (time ∝ documents^k):\n" + "\n".join(lines) + "\n") if lines else ""
 
 
+def merged(path: Path, rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    """This run's rows over those of an earlier run of the same size, in the usual tool order: the
+    slow peers need running once, ours after every change."""
+    by_tool = {str(r["tool"]): r for r in json.loads(path.read_text())["rows"]} if path.is_file() else {}
+    by_tool.update({str(r["tool"]): r for r in rows})
+    return [by_tool[t] for t in TOOLS if t in by_tool]
+
+
 def rescore(work: Path, documents: int) -> None:
     """Recompute precision/recall from the saved pairs files (when the scoring changes, not the run)."""
     saved = json.loads((work / f"results-{documents}.json").read_text())
@@ -509,6 +523,7 @@ def main(argv: list[str] | None = None) -> None:
             rows.append(finish_row(run_tool(tool, corpus, txt, work), manifest, truth, work))
             print(f"  {json.dumps(rows[-1], default=str)}", file=sys.stderr, flush=True)
     positives = sum(j >= THRESHOLD for j in truth.values())
+    rows = merged(args.work / f"results-{args.documents}.json", rows)
     (args.work / f"results-{args.documents}.json").write_text(
         json.dumps({"manifest": manifest, "rows": rows}, indent=2, default=str) + "\n", encoding="utf-8")
     print(table(rows, manifest, positives))
