@@ -469,40 +469,50 @@ def _plan_component(task: tuple[list[Document], dict[int, dict[int, str]]]) -> t
     return verdicts, found
 
 
+#: Documents in flight in pass 2 (bounds memory while a slow re-judgement is awaited).
+WINDOW = 4096
+
+
 def _results(shards: Sequence[Shard], config: Config, verdicts: dict[int, Verdict],
              evidence: dict[int, dict[int, str]], alone: _Alone, pool: Any,
              progress: Progress | None) -> Iterator[Item]:
-    """Pass 2: every shard re-read in order, each document finished (in workers) and yielded."""
-    pending: deque[tuple[Shard, Row | None, Skipped | None]] = deque()
+    """Pass 2: every shard re-read in order, each document finished and yielded in input order.
 
-    def tasks() -> Iterator[tuple[Document, Verdict | dict[int, str]]]:
-        for shard, row, doc, number in read(shards, config):
-            if isinstance(doc, Skipped):
-                pending.append((shard, row, doc))
+    A document whose changes are decided is finished here (applying and checking changes is
+    cheap, cheaper than sending the text to a worker and back); one that must be re-judged with
+    its recurring lines runs the per-document stages again, in a worker.
+    """
+    queue: deque[tuple[Shard, Row | None, Any]] = deque()
+
+    def drain(limit: int) -> Iterator[Item]:
+        while len(queue) > limit:
+            shard, row, payload = queue.popleft()
+            if isinstance(payload, Skipped):
+                yield Item(shard, row, payload)
                 continue
-            pending.append((shard, row, None))
-            how: Verdict | dict[int, str]
-            if number in verdicts:
-                how = verdicts.pop(number)
-            elif number in evidence:
-                how = evidence[number]
-            else:
-                how = alone.take(number)
-            yield doc, how
+            result, suspects = payload if isinstance(payload, tuple) else payload.get()
+            if progress:
+                progress.advance(1, result.document.size)
+            warning = f"{result.document.doc}: empty file; copied as it is" if not result.document.text else None
+            yield Item(shard, row, _record_fields(row, result), suspects, warning)
 
-    for result, suspects in _map(pool, _finish, tasks()):
-        while pending and pending[0][2] is not None:
-            shard, row, skipped = pending.popleft()
-            assert skipped is not None
-            yield Item(shard, row, skipped)
-        shard, row, _ = pending.popleft()
-        if progress:
-            progress.advance(1, result.document.size)
-        warning = f"{result.document.doc}: empty file; copied as it is" if not result.document.text else None
-        yield Item(shard, row, _record_fields(row, result), suspects, warning)
-    for shard, row, skipped in pending:
-        assert skipped is not None
-        yield Item(shard, row, skipped)
+    for shard, row, doc, number in read(shards, config):
+        if isinstance(doc, Skipped):
+            queue.append((shard, row, doc))
+            continue
+        how: Verdict | dict[int, str]
+        if number in verdicts:
+            how = verdicts.pop(number)
+        elif number in evidence:
+            how = evidence[number]
+        else:
+            how = alone.take(number)
+        if pool is not None and isinstance(how, dict):
+            queue.append((shard, row, pool.apply_async(_finish, ((doc, how),))))
+        else:
+            queue.append((shard, row, _finish((doc, how))))
+        yield from drain(WINDOW)
+    yield from drain(0)
 
 
 def cpu_jobs() -> int:
