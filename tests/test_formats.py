@@ -203,3 +203,17 @@ def test_components_link_documents_through_shared_buckets() -> None:
     edges = np.array([(0 << 32) | 3, (3 << 32) | 7, (5 << 32) | 5, (8 << 32) | 9], dtype=np.uint64)
     assert components(edges, 10) == [[0, 3, 7], [5], [8, 9]]
     assert components(np.zeros(0, dtype=np.uint64), 4) == []
+
+
+def test_missing_parquet_library_names_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    src = tmp_path / "in"
+    src.mkdir()
+    pq.write_table(pa.Table.from_pylist([{"text": "One line of text."}]), src / "p.parquet")
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)  # import fails as if not installed
+    result = CliRunner().invoke(main, ["clean", str(src), "-o", str(tmp_path / "out"), "-q"])
+    assert result.exit_code == 2
+    assert "pip install 'dedup[parquet]'" in result.output and "Traceback" not in result.output
