@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import pickle
 import tempfile
+from array import array
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -81,6 +82,43 @@ class Sketch:
     keys: Any  # (n, bands) uint64: band keys of its comparable passages and of the whole document
     changes: tuple[Change, ...]
     suspects: tuple[Suspect, ...]
+    prepared: bytes  # the pickled Prepared, so later passes need not run the stages again
+
+
+class PreparedSpill:
+    """Every document's :class:`Prepared`, pickled to a temporary file, found again by number.
+
+    Loading one back costs a few hundredths of a millisecond; running the per-document stages again
+    costs a few milliseconds. The global stage needs the prepared documents of every component and
+    pass 2 those with recurring lines, so keeping them on disk (about 20 KB a document) spares
+    those passes the work without holding anything in memory but an offset per document.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._offsets = array("Q")
+        self._out: IO[bytes] | None = path.open("wb")
+        self._in: IO[bytes] | None = None
+
+    def add(self, data: bytes) -> None:
+        assert self._out is not None
+        self._offsets.append(self._out.tell())
+        self._out.write(data)
+
+    def get(self, doc: int) -> Prepared:
+        if self._out is not None:
+            self._out.close()
+            self._out = None
+        if self._in is None:
+            self._in = self.path.open("rb")
+        self._in.seek(self._offsets[doc])
+        found: Prepared = pickle.load(self._in)
+        return found
+
+    def close(self) -> None:
+        for fh in (self._out, self._in):
+            if fh is not None:
+                fh.close()
 
 
 # ---- reading ------------------------------------------------------------------------------------
@@ -104,31 +142,24 @@ def fields_of(config: Config) -> Fields:
     return Fields(config.text_field, config.id_field, config.source_field)
 
 
-def read(shards: Sequence[Shard], config: Config,
-         wanted: set[int] | None = None) -> Iterator[tuple[Shard, Row | None, Document | Skipped, int]]:
-    """Every document (or problem) of every shard in order, with its document number (-1 if skipped).
-
-    With ``wanted``, only those document numbers are decoded; shards without one are not opened
-    (their document count is remembered from the first read).
-    """
+def read(shards: Sequence[Shard], config: Config) -> Iterator[tuple[Shard, Row | None, Document | Skipped, int]]:
+    """Every document (or problem) of every shard in order, with its document number (-1 if skipped)."""
     fields = fields_of(config)
     number = 0
     for shard in shards:
         if not shard.records:
             item = corpus.read_source(corpus.Source(shard.path, shard.name))
             if isinstance(item, Document):
-                if wanted is None or number in wanted:
-                    yield shard, None, item, number
+                yield shard, None, item, number
                 number += 1
-            elif wanted is None:
+            else:
                 yield shard, None, item, -1
             continue
         for row in read_rows(shard, fields, ""):
             if isinstance(row.item, Document):
-                if wanted is None or number in wanted:
-                    yield shard, row, row.item, number
+                yield shard, row, row.item, number
                 number += 1
-            elif wanted is None:
+            else:
                 yield shard, row, row.item, -1
 
 
@@ -177,7 +208,8 @@ def sketch(document: Document) -> Sketch:
             whole = np.minimum.reduce(memo.rows("word", keys), axis=0)[None, :]
             parts.append(band_keys(whole, bands, rows_per_band) ^ _SALT["doc"])
     keys_array = np.concatenate(parts) if parts else np.zeros((0, bands), dtype=np.uint64)
-    return Sketch(evidence_lines(item, config), keys_array, alone_changes(item), item.suspects)
+    return Sketch(evidence_lines(item, config), keys_array, alone_changes(item), item.suspects,
+                  pickle.dumps(item, protocol=5))
 
 
 class BandSpill:
@@ -271,12 +303,13 @@ class Verdict:
     suspects: tuple[Suspect, ...]
 
 
-def _finish(task: tuple[Document, Verdict | dict[int, str]]) -> tuple[DocResult, tuple[Suspect, ...]]:
-    """Worker: a document's final changes and output, checked to restore exactly."""
+def _finish(task: tuple[Document, Verdict | tuple[dict[int, str], Prepared]]) -> tuple[DocResult,
+                                                                                       tuple[Suspect, ...]]:
+    """A document's final changes and output, checked to restore exactly."""
     document, how = task
-    if isinstance(how, dict):  # recurring lines to judge: the per-document stages again, with them
-        config = _config()
-        item = with_evidence(prepare(document, config), how, config)
+    if isinstance(how, tuple):  # recurring lines to judge: the rules again, knowing them
+        found, item = how
+        item = with_evidence(item, found, _config())
         how = Verdict(alone_changes(item), False, item.suspects)
     changes = tuple(replace(c, text=document.text) if c.kind == "document-duplicate" else c for c in how.changes)
     output = None if how.dropped else changelog.apply(document.text, changes)
@@ -388,10 +421,12 @@ def run(paths: Sequence[str | Path], config: Config, output: Path | None = None,
                             progress.advance(1, doc.size)
                         yield doc
 
+            prepared = PreparedSpill(folder / "prepared.pickle")
             with open(folder / "alone.pickle", "wb") as alone:
                 for sketch_ in _map(pool, sketch, counted()):
                     table.add(documents, sketch_.lines)
                     spill.add(documents, sketch_.keys)
+                    prepared.add(sketch_.prepared)
                     if sketch_.changes or sketch_.suspects:
                         pickle.dump((documents, sketch_.changes, sketch_.suspects), alone, protocol=5)
                     documents += 1
@@ -400,11 +435,12 @@ def run(paths: Sequence[str | Path], config: Config, output: Path | None = None,
             evidence = table.recurring() if uses_evidence(config) else {}
             del table
             groups = components(spill.edges(), documents)
-            verdicts = _decide(shards, config, groups, evidence, pool, clusters, progress, folder)
+            verdicts = _decide(config, groups, evidence, pool, clusters, progress, prepared)
             if progress:
                 progress.stage("writing")
             with open(folder / "alone.pickle", "rb") as fh:
-                yield from _results(shards, config, verdicts, evidence, _Alone(fh), pool, progress)
+                yield from _results(shards, config, verdicts, evidence, _Alone(fh), pool, progress, prepared)
+            prepared.close()
     finally:
         if pool is not None:
             pool.terminate()
@@ -417,32 +453,17 @@ def _size(shard: Shard) -> int:
         return 0
 
 
-def _decide(shards: Sequence[Shard], config: Config, groups: list[list[int]], evidence: dict[int, dict[int, str]],
-            pool: Any, clusters: list[tuple[str, ...]] | None, progress: Progress | None,
-            folder: Path) -> dict[int, Verdict]:
+def _decide(config: Config, groups: list[list[int]], evidence: dict[int, dict[int, str]], pool: Any,
+            clusters: list[tuple[str, ...]] | None, progress: Progress | None,
+            prepared: PreparedSpill) -> dict[int, Verdict]:
     """Pass 1b: the in-memory global stage, one component per task, on the documents that need it.
 
-    The documents of components are copied to a temporary file as they are read, then loaded one
-    component at a time: memory holds the components being planned, not all of them.
+    Each component's prepared documents are loaded from the spill as its task is handed out, so
+    memory holds the components in flight, not all of them.
     """
-    wanted = {d for g in groups for d in g}
-    if not wanted:
-        return {}
-    offsets: dict[int, int] = {}
-    spill = folder / "involved.pickle"
-    with open(spill, "wb") as fh:
-        for _s, _r, doc, number in read(shards, config, wanted):
-            offsets[number] = fh.tell()
-            pickle.dump(doc, fh, protocol=5)
-
-    def tasks() -> Iterator[tuple[list[Document], dict[int, dict[int, str]]]]:
-        with open(spill, "rb") as fh:
-            for group in groups:
-                docs = []
-                for d in group:
-                    fh.seek(offsets[d])
-                    docs.append(pickle.load(fh))
-                yield docs, {i: evidence[d] for i, d in enumerate(group) if d in evidence}
+    def tasks() -> Iterator[tuple[list[Prepared], dict[int, dict[int, str]]]]:
+        for group in groups:
+            yield [prepared.get(d) for d in group], {i: evidence[d] for i, d in enumerate(group) if d in evidence}
 
     verdicts: dict[int, Verdict] = {}
     for group, (decided, found) in zip(groups, _map(pool, _plan_component, tasks()), strict=True):
@@ -454,12 +475,11 @@ def _decide(shards: Sequence[Shard], config: Config, groups: list[list[int]], ev
     return verdicts
 
 
-def _plan_component(task: tuple[list[Document], dict[int, dict[int, str]]]) -> tuple[list[Verdict],
+def _plan_component(task: tuple[list[Prepared], dict[int, dict[int, str]]]) -> tuple[list[Verdict],
                                                                                      list[tuple[str, ...]]]:
-    """Worker: prepare and plan one component; the verdicts (whole-document texts left out) and clusters."""
-    documents, evidence = task
+    """Worker: plan one component; the verdicts (whole-document texts left out) and clusters."""
+    items, evidence = task
     config = _config()
-    items = [prepare(d, config) for d in documents]
     results, near = plan(items, config, evidence)
     verdicts = [Verdict(tuple(replace(c, text="") if c.kind == "document-duplicate" else c for c in result.changes),
                         result.output is None, item.suspects)
@@ -475,7 +495,7 @@ WINDOW = 4096
 
 def _results(shards: Sequence[Shard], config: Config, verdicts: dict[int, Verdict],
              evidence: dict[int, dict[int, str]], alone: _Alone, pool: Any,
-             progress: Progress | None) -> Iterator[Item]:
+             progress: Progress | None, prepared: PreparedSpill) -> Iterator[Item]:
     """Pass 2: every shard re-read in order, each document finished and yielded in input order.
 
     A document whose changes are decided is finished here (applying and checking changes is
@@ -500,14 +520,14 @@ def _results(shards: Sequence[Shard], config: Config, verdicts: dict[int, Verdic
         if isinstance(doc, Skipped):
             queue.append((shard, row, doc))
             continue
-        how: Verdict | dict[int, str]
+        how: Verdict | tuple[dict[int, str], Prepared]
         if number in verdicts:
             how = verdicts.pop(number)
         elif number in evidence:
-            how = evidence[number]
+            how = (evidence[number], prepared.get(number))
         else:
             how = alone.take(number)
-        if pool is not None and isinstance(how, dict):
+        if pool is not None and isinstance(how, tuple):
             queue.append((shard, row, pool.apply_async(_finish, ((doc, how),))))
         else:
             queue.append((shard, row, _finish((doc, how))))
