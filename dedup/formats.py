@@ -22,7 +22,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal, cast
@@ -93,14 +93,6 @@ def shard_format(name: str, forced: str | None = None) -> tuple[Format, str | No
 
 def record_name(shard: str, row: int, record_id: object) -> str:
     return f"{shard}#{record_id if record_id not in (None, '') else row}"
-
-
-def split_record_name(doc: str) -> tuple[str, str] | None:
-    """``SHARD#KEY`` → (shard, key); None for a plain file's document."""
-    if "#" not in doc:
-        return None
-    shard, key = doc.rsplit("#", 1)
-    return shard, key
 
 
 def source_from(value: object) -> str | None:
@@ -307,11 +299,3 @@ def record_text(value: dict[str, Any], text_field: str, text: str) -> dict[str, 
 def record_json(value: dict[str, Any]) -> str:
     """A record as one JSON line for the change log (values JSON cannot hold become strings)."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str, sort_keys=False)
-
-
-def discover_shards(sources: Sequence[tuple[Path, str]], forced: str | None) -> list[Shard]:
-    out = []
-    for path, name in sources:
-        fmt, compression = shard_format(name, forced)
-        out.append(Shard(path, name, fmt, compression))
-    return out

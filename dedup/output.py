@@ -28,7 +28,7 @@ from .formats import (
     record_text,
     shard_format,
 )
-from .model import Change, DocResult, Skipped
+from .model import Change, Skipped
 from .pipeline import restore_text
 from .stream import Item
 from .summary import SummaryBuilder
@@ -328,7 +328,3 @@ def _restore_file(corpus_dir: Path, tmp: Path, doc: str, doc_changes: list[Chang
     dest = corpus.safe_join(tmp, doc)
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.write_bytes(corpus.encode_text(text, encoding))
-
-
-def results_of(items: Iterable[Item]) -> list[DocResult]:
-    return [item.result for item in items if isinstance(item.result, DocResult)]

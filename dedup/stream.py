@@ -22,7 +22,6 @@ run pure functions, and everything is consumed in input order.
 
 from __future__ import annotations
 
-import os
 import pickle
 import tempfile
 from array import array
@@ -533,10 +532,3 @@ def _results(shards: Sequence[Shard], config: Config, verdicts: dict[int, Verdic
             queue.append((shard, row, _finish((doc, how))))
         yield from drain(WINDOW)
     yield from drain(0)
-
-
-def cpu_jobs() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # pragma: no cover - not Linux
-        return os.cpu_count() or 1

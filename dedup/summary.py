@@ -12,7 +12,7 @@ from typing import Any
 
 from . import __version__
 from .config import Config, as_dict
-from .model import KINDS, DocResult, Result, Skipped, Suspect
+from .model import KINDS, DocResult, Skipped, Suspect
 from .neardup import choose_bands
 
 SUMMARY_KEYS: dict[str, str] = {
@@ -116,17 +116,3 @@ class SummaryBuilder:
             "per_document": self.per_document,
             "config": as_dict(self.config),
         }
-
-
-def build_summary(result: Result, config: Config) -> dict[str, Any]:
-    """The summary of a run held in memory (the library's :func:`dedup.clean`)."""
-    builder = SummaryBuilder(config)
-    suspects_by_doc: dict[str, list[Suspect]] = {}
-    for s in result.suspects:
-        suspects_by_doc.setdefault(s.doc, []).append(s)
-    for doc in result.documents:
-        builder.add(doc, suspects_by_doc.get(doc.document.doc, ()))
-    for skipped in result.skipped:
-        builder.add(skipped)
-    builder.warnings = list(result.warnings)
-    return builder.finish(result.clusters)
