@@ -14,9 +14,8 @@ Measured per tool: the work time inside the subprocess (reading the shards to kn
 pairs; imports excluded, except for ``ours-e2e``, which is the whole CLI run), docs/s and MB/s of
 document text over that time, and peak RSS of the subprocess and its children (``os.wait4``).
 Each tool writes the document pairs it flags; datatrove, which outputs clusters, is scored on every
-pair inside a cluster. The CLI is scored on its removals (removed document → the kept copy it
-verified): one edge per removed document, so its pair recall understates how many duplicate
-documents it removes. Precision is the
+pair inside a cluster; so is the CLI, whose removals (removed document → the kept copy it names)
+link documents into clusters. Precision is the
 share of flagged pairs whose exact Jaccard is at least the threshold; recall is the share of such
 pairs that were flagged.
 """
@@ -240,7 +239,7 @@ IN_PROCESS: dict[str, Callable[[Path, Path], Pairs]] = {
 #: Scored on all pairs inside a reported cluster: datatrove removes all but one document of each
 #: cluster, so it claims every pair in it. The CLI is scored on its edges instead: a removed document
 #: names one kept copy it verified, and claims nothing about copies of copies.
-CLUSTERS = {"datatrove"}
+CLUSTERS = {"datatrove", "ours-e2e"}  # scored on every pair inside each group they report
 
 
 def child(tool: str, corpus: Path, work: Path, pairs_out: Path) -> None:
@@ -259,17 +258,18 @@ def e2e_command(corpus: Path, txt: Path, out: Path) -> tuple[list[str], str]:
     """The ``dedup clean`` command and which input it reads: the JSONL shards once the JSONL reader
     is there (``--text-field`` in the help), otherwise the ``--txt`` copy of the same corpus."""
     dedup = str(Path(sys.executable).with_name("dedup"))
-    knobs = ["-q", "-j", "1", "--ngram", str(NGRAM), "--threshold", str(THRESHOLD), "--num-perm", str(NUM_PERM)]
+    knobs = ["-q", "-j", "1", "--no-report", "--ngram", str(NGRAM), "--threshold", str(THRESHOLD),
+             "--num-perm", str(NUM_PERM)]
     helptext = subprocess.run([dedup, "clean", "--help"], capture_output=True, text=True).stdout
     if "--text-field" in helptext:
-        return [dedup, "clean", str(corpus), "-o", str(out), "--include", "*.jsonl", *knobs], "jsonl"
+        return [dedup, "clean", str(corpus), "-o", str(out), "--include", "part-*.jsonl", *knobs], "jsonl"
     return [dedup, "clean", str(txt), "-o", str(out), *knobs], "txt"
 
 
 def e2e_pairs(out: Path) -> tuple[Pairs, int]:
-    """Whole-document removals from the change log, each an edge to the kept copy, and how many
-    documents were removed because every passage of theirs is a duplicate of some other passage
-    (a passage-level decision, not a claim about the document pair: not scored)."""
+    """Every whole-document removal in the change log as an edge to the kept copy it names, and how
+    many of them were decided passage by passage (every passage a duplicate of one kept elsewhere)
+    rather than by whole-document Jaccard. Edges are scored as clusters, like datatrove's."""
     pairs: Pairs = []
     by_passages = 0
     log = out / "changes.jsonl"
@@ -279,9 +279,8 @@ def e2e_pairs(out: Path) -> tuple[Pairs, int]:
         change = json.loads(line)
         if change.get("kind") != "document-duplicate":
             continue
-        if "whole document near-duplicates" in change.get("reason", ""):
-            pairs.append((_doc_id(change["doc"]), _doc_id(change["duplicate_of"])))
-        else:
+        pairs.append((_doc_id(change["doc"]), _doc_id(change["duplicate_of"])))
+        if "whole document near-duplicates" not in change.get("reason", ""):
             by_passages += 1
     return pairs, by_passages
 
@@ -432,7 +431,7 @@ def table_row(r: dict[str, object], rate: dict[str, float]) -> str:
     ratios = [f"{rate[o] / dps:.2f}×" if o in rate else "" for o in ("ours", "ours-e2e")]
     name = str(r["tool"])
     if r.get("input"):
-        name += f" (reads {r['input']}; +{r.get('removed_by_passages', '?')} docs removed as all-passages-duplicated)"
+        name += f" (reads {r['input']}; {r.get('removed_by_passages', '?')} of its removals decided passage by passage)"
     prec = f"{_num(r, 'precision'):.3f}" if "precision" in r else ""
     rec = f"{_num(r, 'recall'):.3f}" if "recall" in r else ""
     return (f"| {name} | {dps:,.0f} | {_num(r, 'mb_per_s'):.2f} | {_num(r, 'rss_mib'):,.0f} | {prec} | {rec} | "
