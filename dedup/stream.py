@@ -191,22 +191,21 @@ def sketch(document: Document) -> Sketch:
     removed = {d.index for d in item.boilerplate}
     kept = [p for p in item.passages if p.index not in removed]
     kept_keys = Counter(p.key for p in kept)
-    parts = []
-    by_channel: dict[str, list[Any]] = {}
+    rows: list[Any] = []
+    salts: list[Any] = []
     for channel, key, row in item.signatures:
         # one entry per kept passage: a passage repeated within the document collides with itself
-        by_channel.setdefault(channel, []).extend([row] * kept_keys[key])
-    for channel, rows in by_channel.items():
-        if rows:
-            parts.append(band_keys(np.stack(rows), bands, rows_per_band) ^ _SALT[channel])
+        rows.extend([row] * kept_keys[key])
+        salts.extend([_SALT[channel]] * kept_keys[key])
     if nd.documents:
         keys = [p.key for p in kept if p.key]
         if keys:
             memo = Memo(nd)
             memo.add_rows(item.signatures)
-            whole = np.minimum.reduce(memo.rows("word", keys), axis=0)[None, :]
-            parts.append(band_keys(whole, bands, rows_per_band) ^ _SALT["doc"])
-    keys_array = np.concatenate(parts) if parts else np.zeros((0, bands), dtype=np.uint64)
+            rows.append(np.minimum.reduce(memo.rows("word", keys), axis=0))
+            salts.append(_SALT["doc"])
+    keys_array = (band_keys(np.stack(rows), bands, rows_per_band) ^ np.array(salts, dtype=np.uint64)[:, None]
+                  if rows else np.zeros((0, bands), dtype=np.uint64))
     return Sketch(evidence_lines(item, config), keys_array, alone_changes(item), item.suspects,
                   pickle.dumps(item, protocol=5))
 
