@@ -744,6 +744,8 @@ def _check(rule: Rule, pattern: str) -> _Check:
 
 
 _MAX_CLAUSE = 16
+#: Characters whose absence rules out patterns on prose (a tag list has no full stop), tested on every passage.
+_KEY_CHARACTERS = ".,;:!?()"
 _STATIC_CACHE_LIMIT = 4096
 
 
@@ -761,7 +763,9 @@ class _Screen:
     def __init__(self, rules: Sequence[Rule]) -> None:
         self.rules = tuple(r for r in rules if _screened(r))
         self.checks = tuple(_check(r, p) for r in self.rules for p in r.patterns)
-        self.tracked = "".join(sorted(set().union(*(c.forbidden for c in self.checks))))
+        # Only characters common in prose are worth a test and a cache key of their own.
+        forbidden = set().union(*(c.forbidden for c in self.checks))
+        self.tracked = "".join(sorted(forbidden.intersection(_KEY_CHARACTERS)))
         self._static: dict[tuple[str, str], _Static] = {}
 
     def _static_checks(self, first: str, present: str) -> _Static:
@@ -792,16 +796,16 @@ class _Screen:
             static = self._static[key] = self._static_checks(*key)
         union, prefixed, others = static
         size = len(text)
-        found: list[Rule] = []
+        found: dict[int, Rule] = {}  # by identity: comparing rules field by field is slow
         if union and folded.startswith(union):
             for check in prefixed:
-                if size <= check.longest and check.rule not in found and folded.startswith(check.prefixes or ()) \
-                        and _has_clauses(folded, check.clauses):
-                    found.append(check.rule)
+                if size <= check.longest and id(check.rule) not in found \
+                        and folded.startswith(check.prefixes or ()) and _has_clauses(folded, check.clauses):
+                    found[id(check.rule)] = check.rule
         for check in others:
-            if size <= check.longest and check.rule not in found and _has_clauses(folded, check.clauses):
-                found.append(check.rule)
-        return found
+            if size <= check.longest and id(check.rule) not in found and _has_clauses(folded, check.clauses):
+                found[id(check.rule)] = check.rule
+        return list(found.values())
 
 
 #: A screen's checks for one first character and set of tracked characters: the union of the
@@ -908,7 +912,7 @@ def find_boilerplate(passages: Sequence[Passage], rules: Sequence[Rule], max_rem
     def matches(rule: Rule, i: int) -> bool:
         if not _screened(rule):
             return rule.matches(texts[i])
-        return hit[i] and rule in may_match[i] and rule.matches(texts[i])
+        return hit[i] and any(c is rule for c in may_match[i]) and rule.matches(texts[i])
 
     widget = set(given_at) | {
         i for i, p in enumerate(passages) if tried[i] and any(
