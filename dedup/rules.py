@@ -27,6 +27,7 @@ both, and the README lists every rule (a test fails when one is missing).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
@@ -34,6 +35,7 @@ from typing import Literal
 
 import regex
 
+from . import prefilter
 from .config import Config, CustomRule, Zone
 from .errors import ConfigError
 from .model import Passage, Suspect
@@ -711,44 +713,145 @@ def _headline_like(text: str) -> bool:
     return upper / len(cased) >= 0.6
 
 
-#: The catalogue's rules by identity: their patterns are known to combine safely into one screen.
+#: The catalogue's rules by identity: the prefilter's case folding is checked for their patterns.
 _CATALOGUE_IDS = frozenset(id(r) for r in CATALOGUE)
-_SCREENS: dict[int, tuple[Sequence[Rule], regex.Pattern[str] | None]] = {}
+_SCREENS: dict[int, tuple[Sequence[Rule], _Screen]] = {}
 
 
-def _screen(rules: Sequence[Rule]) -> regex.Pattern[str] | None:
-    """One pattern that fullmatches a text exactly when some screened rule of ``rules`` does.
+@dataclass(frozen=True)
+class _Check:
+    """One pattern of a screened rule as string tests that every text it fullmatches passes."""
 
-    Most passages are prose that no rule matches; one call to this alternation rejects them
-    instead of one call per rule (most of the cost was the per-call overhead, not the matching).
-    Each rule keeps its own case sensitivity as a scoped flag. Only catalogue rules are screened:
-    a configured pattern could carry a global inline flag that would leak into its neighbours, so
-    custom rules are always tried on their own. Keyed by the identity of ``rules`` (the tuple
-    :func:`active_rules` caches), which is kept alive so its id is never reused.
+    rule: Rule
+    prefixes: tuple[str, ...] | None  # the folded text starts with one of these (None: untested)
+    clauses: tuple[tuple[str, ...], ...]  # the folded text contains a string of each
+    forbidden: frozenset[str]  # the text contains none of these characters
+    longest: int  # the text is no longer than this
+
+
+def _check(rule: Rule, pattern: str) -> _Check:
+    """The tests of one pattern, or none at all when the prefilter cannot read it."""
+    try:
+        found = prefilter.needs(pattern)
+    except prefilter.Unsupported:
+        return _Check(rule, None, (), frozenset(), sys.maxsize)
+    prefixes = prefilter.minimal_prefixes(found.prefixes)
+    clauses = sorted({prefilter.shorter(c) for c in found.required()}, key=prefilter.selectivity)
+    # Beyond a few strings a clause costs more to test than the fullmatch it would save.
+    return _Check(rule, None if prefixes is None or "" in prefixes else tuple(sorted(prefixes)),
+                  tuple(tuple(sorted(c)) for c in clauses[:2] if len(c) <= _MAX_CLAUSE), found.forbidden,
+                  sys.maxsize if found.longest is None else found.longest)
+
+
+_MAX_CLAUSE = 16
+#: Characters whose absence rules out patterns on prose (a tag list has no full stop), tested on every passage.
+_KEY_CHARACTERS = ".,;:!?()"
+_STATIC_CACHE_LIMIT = 4096
+
+
+class _Screen:
+    """Which screened rules may fullmatch a passage, from string tests instead of the regex engine.
+
+    Most passages are prose that no rule matches; running every pattern on each (or one
+    alternation of all of them) cost tens of microseconds a passage, most of it in patterns that
+    start with ``.{0,N}`` and are retried from every offset. :mod:`dedup.prefilter` derives from
+    each pattern what every match must satisfy; a rule none of whose patterns passes cannot match,
+    and is not run. The tests that depend only on the first character and on which tracked
+    characters occur (``forbidden``) are done once per such combination and cached.
     """
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        self.rules = tuple(r for r in rules if _screened(r))
+        self.checks = tuple(_check(r, p) for r in self.rules for p in r.patterns)
+        # Only characters common in prose are worth a test and a cache key of their own.
+        forbidden = set().union(*(c.forbidden for c in self.checks))
+        self.tracked = "".join(sorted(forbidden.intersection(_KEY_CHARACTERS)))
+        self._static: dict[tuple[str, str], _Static] = {}
+
+    def _static_checks(self, first: str, present: str) -> _Static:
+        """The checks a text starting with ``first`` and holding the tracked characters ``present``
+        may pass: those with prefixes (trimmed to the ones starting with ``first``), then the rest."""
+        prefixed: list[_Check] = []
+        others: list[_Check] = []
+        for check in self.checks:
+            if not check.forbidden.isdisjoint(present):
+                continue
+            if check.prefixes is None:
+                others.append(check)
+                continue
+            starting = tuple(p for p in check.prefixes if p.startswith(first)) if first else ()
+            if starting:
+                prefixed.append(replace(check, prefixes=starting))
+        union = tuple(sorted({p for c in prefixed for p in c.prefixes or ()}))
+        return union, tuple(prefixed), tuple(others)
+
+    def candidates(self, text: str) -> list[Rule]:
+        """The screened rules that may fullmatch ``text`` (the others cannot)."""
+        folded = prefilter.gate_fold(text)
+        key = (folded[:1], "".join([c for c in self.tracked if c in text]))
+        static = self._static.get(key)
+        if static is None:
+            if len(self._static) >= _STATIC_CACHE_LIMIT:
+                self._static.clear()
+            static = self._static[key] = self._static_checks(*key)
+        union, prefixed, others = static
+        size = len(text)
+        found: dict[int, Rule] = {}  # by identity: comparing rules field by field is slow
+        if union and folded.startswith(union):
+            for check in prefixed:
+                if size <= check.longest and id(check.rule) not in found \
+                        and folded.startswith(check.prefixes or ()) and _has_clauses(folded, check.clauses):
+                    found[id(check.rule)] = check.rule
+        for check in others:
+            if size <= check.longest and id(check.rule) not in found and _has_clauses(folded, check.clauses):
+                found[id(check.rule)] = check.rule
+        return list(found.values())
+
+
+#: A screen's checks for one first character and set of tracked characters: the union of the
+#: prefixed checks' prefixes, the prefixed checks, and the others.
+_Static = tuple[tuple[str, ...], tuple[_Check, ...], tuple[_Check, ...]]
+
+
+def _has_clauses(folded: str, clauses: tuple[tuple[str, ...], ...]) -> bool:
+    """Whether ``folded`` contains a string of each clause."""
+    for clause in clauses:
+        for word in clause:
+            if word in folded:
+                break
+        else:
+            return False
+    return True
+
+
+def _screen(rules: Sequence[Rule]) -> _Screen:
+    """The screen of ``rules``, keyed by the identity of ``rules`` (the tuple :func:`active_rules`
+    caches), which is kept alive so its id is never reused."""
     found = _SCREENS.get(id(rules))
     if found is not None and found[0] is rules:
         return found[1]
-    parts = [f"(?{'-' if r.case_sensitive else ''}i:{'|'.join(f'(?:{p})' for p in r.patterns)})"
-             for r in rules if id(r) in _CATALOGUE_IDS and r.patterns]
-    screen = regex.compile("|".join(parts), regex.UNICODE) if parts else None
+    screen = _Screen(rules)
     _SCREENS[id(rules)] = (rules, screen)
     return screen
 
 
 def _screened(rule: Rule) -> bool:
-    return id(rule) in _CATALOGUE_IDS
+    """Catalogue rules are screened; custom rules are always run (the prefilter's case folding is
+    only checked for the catalogue's patterns)."""
+    return id(rule) in _CATALOGUE_IDS and bool(rule.patterns)
 
 
-def _may_match(screen: regex.Pattern[str] | None, text: str) -> bool:
-    """Whether a screened rule may match ``text`` (on a timeout, yes: the rules themselves then
-    run one by one and name the slow one)."""
-    if screen is None:
-        return True
-    try:
-        return screen.fullmatch(text, timeout=MATCH_TIMEOUT) is not None
-    except TimeoutError:
-        return True
+def _any_match(rules: Sequence[Rule], text: str) -> bool:
+    """Whether one of ``rules`` fullmatches ``text`` (on a timeout, yes: the rules then run one by
+    one later and name the slow one)."""
+    for rule in rules:
+        pattern = rule.compiled
+        try:
+            if pattern is not None and pattern.fullmatch(text, timeout=MATCH_TIMEOUT) is not None:
+                return True
+        except TimeoutError:
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -798,14 +901,18 @@ def find_boilerplate(passages: Sequence[Passage], rules: Sequence[Rule], max_rem
     # A widget sentence ("We use cookies to improve your experience.") is not a body paragraph: if it
     # were, the head and tail zones would stop at it and the bylines beyond it would look like body.
     given_at = {i: (given or {})[p.index] for i, p in enumerate(passages) if p.index in (given or {})}
-    # hit[i] False: no screened rule matches passage i, so only unscreened (custom) rules are tried.
+    # hit[i] False: no screened rule matches passage i, so only unscreened (custom) rules are tried;
+    # a screened rule that is no candidate for passage i cannot match it.
     screen = _screen(rules)
-    hit = [_may_match(screen, t) for t in texts]
+    may_match = [screen.candidates(t) for t in texts]
+    hit = [bool(c) and _any_match(c, t) for c, t in zip(may_match, texts, strict=True)]
     unscreened = any(r.patterns and not _screened(r) for r in rules)
     tried = [(hit[i] or unscreened) and i not in protected for i in range(n)]
 
     def matches(rule: Rule, i: int) -> bool:
-        return (hit[i] or not _screened(rule)) and rule.matches(texts[i])
+        if not _screened(rule):
+            return rule.matches(texts[i])
+        return hit[i] and any(c is rule for c in may_match[i]) and rule.matches(texts[i])
 
     widget = set(given_at) | {
         i for i, p in enumerate(passages) if tried[i] and any(

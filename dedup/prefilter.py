@@ -1,0 +1,406 @@
+r"""What a regular expression needs of a text before it can fullmatch it, read from the pattern.
+
+The rule screen fullmatches every passage against the widget patterns, and most passages are prose
+that none of them matches. Learning that from the regex engine costs tens of microseconds a
+passage: a pattern such as ``.{0,200}\b(?:all rights reserved|...)\b.{0,100}`` is tried from each
+of its 200 starting offsets, and a hundred alternatives are tried at the first. This module reads a
+pattern once and derives necessary conditions of a match that plain string operations check in a
+fraction of a microsecond each (:class:`Needs`):
+
+* ``prefixes``: every match starts with one of these strings (``str.startswith``);
+* ``clauses``: every match contains a string of each clause (``in``);
+* ``forbidden``: characters no match contains (a tag list has no full stop);
+* ``longest``: no match is longer (``.{0,200}\bcookies\b.{0,300}`` cannot be a long paragraph).
+
+Strings are compared on :func:`gate_fold`-ed text, so the conditions hold whether the pattern
+ignores case or not (a case-sensitive pattern only matches less). The analysis is conservative: a
+construct it does not model (``\d``, a character range, a lookahead's content) is taken to allow
+anything, and one it cannot parse raises :class:`Unsupported`, after which the caller must assume
+the pattern can match any text. A condition may thus be weaker than the truth, never stronger:
+a text that fails one cannot match (``tests/test_prefilter.py`` checks the assumptions this rests
+on against the installed ``regex`` and against the catalogue's examples).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import product
+
+#: Characters whose absence from matches is tracked (:attr:`Needs.forbidden`): caseless, and not
+#: matched by ``\d``, ``\s``, ``\w``, ``\p{L}``, ``\p{Lu}`` or ``\p{N}`` (a test checks both).
+TRACKED = frozenset(".,;:!?()[]{}\"'|/*#@&%+=<>~$")
+#: Property classes (``\p{...}``) known to match no tracked character.
+_NO_TRACKED_PROPERTIES = frozenset({"L", "Lu", "Ll", "N", "Nd"})
+#: The most strings a finite set of matches or prefixes may hold before it is given up.
+_LIMIT = 256
+#: The characters that are syntax outside a character class.
+_SPECIAL = frozenset(".^$*+?{}[]\\|()")
+
+
+class Unsupported(ValueError):
+    """The pattern uses syntax this analysis does not model; nothing may be concluded from it."""
+
+
+def gate_fold(text: str) -> str:
+    """The form conditions are compared in: case-folded, without U+0307 COMBINING DOT ABOVE.
+
+    ``regex`` matches "i" with "İ" under IGNORECASE, which folds to "i" + U+0307; dropping the
+    dot keeps every literal match a substring of the folded text (deleting characters from a text
+    can only add substrings, never remove the ones a match needs).
+    """
+    folded = text.casefold()
+    return folded if folded.isascii() else folded.replace("\u0307", "")
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What every match of a (sub)pattern is known to satisfy. None means nothing is known."""
+
+    #: All strings the pattern can match (folded), when they are few.
+    words: frozenset[str] | None
+    #: Every match starts with one of these (folded); may hold "" (then nothing is known).
+    prefixes: frozenset[str] | None
+    #: Every match contains at least one string of each clause (folded).
+    clauses: tuple[frozenset[str], ...]
+    #: Tracked characters that no match contains.
+    forbidden: frozenset[str]
+    #: The most characters a match can have; None when unbounded.
+    longest: int | None = 1
+
+    def required(self) -> tuple[frozenset[str], ...]:
+        """All clauses, with the set of possible matches as one more when the empty one is not in it."""
+        if self.words is not None and "" not in self.words:
+            return (*self.clauses, self.words)
+        return self.clauses
+
+
+_ANY = Needs(None, None, (), frozenset())
+_ZERO_WIDTH = Needs(frozenset({""}), frozenset({""}), (), TRACKED, 0)  # consumes nothing
+_NO_TRACKED = Needs(None, None, (), TRACKED)  # some character that is not tracked
+
+
+def _chars(chars: Iterable[str]) -> Needs:
+    folded = frozenset(gate_fold(c) for c in chars)
+    return Needs(folded, folded, (), TRACKED - set(chars))
+
+
+def minimal(clause: Iterable[str]) -> frozenset[str]:
+    """The clause without strings that contain another of its strings (they are implied)."""
+    kept: list[str] = []
+    for word in sorted(set(clause), key=len):
+        if not any(k in word for k in kept):
+            kept.append(word)
+    return frozenset(kept)
+
+
+def selectivity(clause: frozenset[str]) -> tuple[int, int]:
+    """Sort key, best first: long strings are rare in prose (up to a point: six characters are
+    about as rare as sixty), and each string costs one search."""
+    return (-min(min(map(len, clause), default=0), 6), len(clause))
+
+
+def shorter(clause: frozenset[str]) -> frozenset[str]:
+    """An implied clause with fewer strings: strings that share a word of four or more letters
+    give way to that word ("we use cookies", "utilizamos cookies" -> "cookies").
+
+    Every string of the result is contained in a string of ``clause``, so a text that has a string
+    of ``clause`` has one of the result.
+    """
+    current = set(clause)
+    while True:
+        shared: dict[str, int] = {}
+        for word in {w for s in current for w in s.split() if len(w) >= 4}:
+            shared[word] = sum(word in s for s in current)
+        best = max(shared.items(), key=lambda item: (item[1], len(item[0])), default=None)
+        if best is None or best[1] < 2:
+            return minimal(current)
+        current = {s for s in current if best[0] not in s} | {best[0]}
+
+
+def _concat(left: frozenset[str], right: frozenset[str]) -> frozenset[str] | None:
+    if len(left) * len(right) > _LIMIT:
+        return None
+    return frozenset(a + b for a, b in product(left, right))
+
+
+def _sequence(items: list[Needs]) -> Needs:
+    words: frozenset[str] | None = frozenset({""})
+    for n in items:
+        words = None if words is None or n.words is None else _concat(words, n.words)
+    lengths = [n.longest for n in items]
+    return Needs(words, words if words is not None else _sequence_prefixes(items), _sequence_clauses(items, words),
+                 frozenset(TRACKED.intersection(*(n.forbidden for n in items))),
+                 None if None in lengths else sum(n for n in lengths if n is not None))
+
+
+def _sequence_prefixes(items: list[Needs]) -> frozenset[str] | None:
+    """The known start of the items' matches: whole items while their matches are few, then the
+    prefixes of the first item whose matches are not."""
+    prefixes = frozenset({""})
+    for n in items:
+        extended = None if n.words is None else _concat(prefixes, n.words)
+        if extended is not None:
+            prefixes = extended
+            continue
+        if n.prefixes is not None:
+            prefixes = _concat(prefixes, n.prefixes) or prefixes
+        break
+    return prefixes
+
+
+def _sequence_clauses(items: list[Needs], words: frozenset[str] | None) -> tuple[frozenset[str], ...]:
+    """The items' clauses, and each run of items that match one string only, as one string."""
+    clauses: list[frozenset[str]] = []
+    run = ""
+    for n in items:
+        if n.words is not None and len(n.words) == 1:
+            run += next(iter(n.words))
+            continue
+        if run:
+            clauses.append(frozenset({run}))
+        run = ""
+        clauses.extend(n.required())
+    if run and words is None:
+        clauses.append(frozenset({run}))
+    return tuple(dict.fromkeys(clauses))
+
+
+def _union(sets: list[frozenset[str] | None]) -> frozenset[str] | None:
+    if any(s is None for s in sets):
+        return None
+    joined = frozenset().union(*(s for s in sets if s is not None))
+    return joined if len(joined) <= _LIMIT else None
+
+
+def _alternation(branches: list[Needs]) -> Needs:
+    if len(branches) == 1:
+        return branches[0]
+    words = _union([b.words for b in branches])
+    prefixes = _union([minimal_prefixes(b.prefixes) for b in branches])
+    forbidden = frozenset(TRACKED.intersection(*(b.forbidden for b in branches)))
+    lengths = [b.longest for b in branches]
+    longest = None if None in lengths else max(n for n in lengths if n is not None)
+    if words is not None:
+        return Needs(words, prefixes, (), forbidden, longest)
+    # Every match matches some branch, so one clause of each branch, pooled, is a clause of the whole.
+    best = [min(b.required(), key=selectivity, default=None) for b in branches]
+    if any(c is None or "" in c for c in best):
+        return Needs(None, prefixes, (), forbidden, longest)
+    return Needs(None, prefixes, (minimal(w for c in best if c is not None for w in c),), forbidden, longest)
+
+
+def _repeat(atom: Needs, low: int, high: int | None) -> Needs:
+    if high == 0:
+        return _ZERO_WIDTH
+    words = None if atom.words is None or high is None else _powers(atom.words, low, high)
+    longest = None if atom.longest is None or high is None else atom.longest * high
+    if atom.longest == 0:
+        longest = 0
+    if low == 0:
+        prefixes = None if atom.prefixes is None else atom.prefixes | {""}
+        return Needs(words, words if words is not None else prefixes, (), atom.forbidden, longest)
+    return Needs(words, words if words is not None else atom.prefixes, atom.required() if words is None else (),
+                 atom.forbidden, longest)
+
+
+def _powers(words: frozenset[str], low: int, high: int) -> frozenset[str] | None:
+    """Every concatenation of ``low`` to ``high`` of ``words``, or None when there are too many."""
+    options: set[str] = set()
+    power: frozenset[str] | None = frozenset({""})
+    for count in range(high + 1):
+        if power is None:
+            return None
+        if count >= low:
+            options |= power
+        if count < high:
+            power = _concat(power, words)
+    return frozenset(options) if len(options) <= _LIMIT else None
+
+
+def minimal_prefixes(prefixes: frozenset[str] | None) -> frozenset[str] | None:
+    """The prefixes without those that start with another (they are implied); None if "" is one."""
+    if prefixes is None or "" in prefixes:
+        return prefixes
+    kept: list[str] = []
+    for p in sorted(prefixes, key=len):
+        if not p.startswith(tuple(kept)):
+            kept.append(p)
+    return frozenset(kept)
+
+
+class _Parser:
+    """A recursive-descent reader of the ``regex`` (version 0) syntax the catalogue uses."""
+
+    def __init__(self, pattern: str) -> None:
+        self.src = pattern
+        self.pos = 0
+
+    def peek(self, ahead: int = 0) -> str:
+        return self.src[self.pos + ahead:self.pos + ahead + 1]
+
+    def take(self, expected: str = "") -> str:
+        if self.pos >= len(self.src) or (expected and not self.src.startswith(expected, self.pos)):
+            raise Unsupported(f"expected {expected or 'more'} at {self.pos} of {self.src!r}")
+        size = len(expected) or 1
+        self.pos += size
+        return self.src[self.pos - size:self.pos]
+
+    def parse(self) -> Needs:
+        found = self.alternation()
+        if self.pos != len(self.src):
+            raise Unsupported(f"unexpected {self.peek()!r} at {self.pos} of {self.src!r}")
+        return found
+
+    def alternation(self) -> Needs:
+        branches = [self.sequence()]
+        while self.peek() == "|":
+            self.take()
+            branches.append(self.sequence())
+        return _alternation(branches)
+
+    def sequence(self) -> Needs:
+        items: list[Needs] = []
+        while self.peek() not in ("", "|", ")"):
+            items.append(self.quantified(self.atom()))
+        return _sequence(items)
+
+    def quantified(self, atom: Needs) -> Needs:
+        bounds = self.quantifier()
+        if bounds is None:
+            return atom
+        if self.peek() in ("?", "+"):  # lazy or possessive: the same strings match
+            self.take()
+        if self.peek() in ("*", "+", "?", "{"):
+            raise Unsupported(f"quantifier after a quantifier at {self.pos} of {self.src!r}")
+        return _repeat(atom, *bounds)
+
+    def quantifier(self) -> tuple[int, int | None] | None:
+        char = self.peek()
+        if char in ("*", "+", "?"):
+            self.take()
+            return {"*": (0, None), "+": (1, None), "?": (0, 1)}[char]
+        if char != "{":
+            return None
+        end = self.src.find("}", self.pos)
+        low, comma, high = self.src[self.pos + 1:max(end, self.pos)].partition(",")
+        if end < 0 or not (low or high) or not all(part.isdecimal() and part.isascii() for part in (low, high) if part):
+            raise Unsupported(f"brace that is not a quantifier at {self.pos} of {self.src!r}")
+        self.pos = end + 1
+        if not comma:
+            return int(low), int(low)
+        return int(low or 0), (int(high) if high else None)
+
+    def atom(self) -> Needs:
+        char = self.take()
+        if char == "(":
+            return self.group()
+        if char == "[":
+            return self.char_class()
+        if char == "\\":
+            return self.escape()
+        if char == ".":
+            return _ANY
+        if char in ("^", "$"):
+            return _ZERO_WIDTH
+        if char in _SPECIAL:
+            raise Unsupported(f"unexpected {char!r} at {self.pos - 1} of {self.src!r}")
+        return _chars(char)
+
+    def group(self) -> Needs:
+        lookaround = False
+        if self.peek() == "?":
+            self.take()
+            for opener, zero_width in ((":", False), ("i:", False), ("-i:", False), (">", False),
+                                       ("=", True), ("!", True), ("<=", True), ("<!", True)):
+                if self.src.startswith(opener, self.pos):
+                    self.take(opener)
+                    lookaround = zero_width
+                    break
+            else:
+                raise Unsupported(f"group kind at {self.pos} of {self.src!r}")
+        inner = self.alternation()
+        self.take(")")
+        return _ZERO_WIDTH if lookaround else inner
+
+    def property_name(self) -> str:
+        self.take("{")
+        end = self.src.find("}", self.pos)
+        if end < 0:
+            raise Unsupported(f"unterminated property in {self.src!r}")
+        name, self.pos = self.src[self.pos:end], end + 1
+        return name
+
+    def escape(self) -> Needs:
+        """An escape outside a set: a class of characters, an assertion, or a literal character."""
+        char = self.take()
+        if char in "dsw":
+            return _NO_TRACKED
+        if char in "DSW":
+            return _ANY
+        if char in "bBAZ":
+            return _ZERO_WIDTH
+        if char in ("p", "P"):
+            name = self.property_name()
+            return _NO_TRACKED if char == "p" and name in _NO_TRACKED_PROPERTIES else _ANY
+        if char == "n":
+            return _chars("\n")
+        if char == "t":
+            return _chars("\t")
+        if char.isalnum() or not char.isascii():
+            raise Unsupported(f"escape \\{char} in {self.src!r}")
+        return _chars(char)
+
+    def char_class(self) -> Needs:
+        """A set: the characters it lists when they are all single characters, else anything.
+
+        A negated set forbids the tracked characters it lists, and all of them when it lists ``\\W``,
+        ``\\D`` or ``\\S`` (each of which holds every tracked character).
+        """
+        negated = self.peek() == "^"
+        if negated:
+            self.take()
+        listed: set[str] = set()
+        categories: set[str] = set()  # escapes and ranges: sets of unlisted characters
+        first_item = True
+        while True:
+            char = self.take()
+            if char == "]" and not first_item:
+                break
+            first_item = False
+            if char == "[":
+                raise Unsupported(f"nested set in {self.src!r}")
+            if char == "\\":
+                escaped = self.take()
+                if escaped in "dswDSW":
+                    categories.add(escaped)
+                    continue
+                if escaped in ("p", "P"):
+                    name = self.property_name()
+                    categories.add("p" if escaped == "p" and name in _NO_TRACKED_PROPERTIES else "P")
+                    continue
+                if escaped.isalnum() or not escaped.isascii():
+                    raise Unsupported(f"escape \\{escaped} in a set of {self.src!r}")
+                char = escaped
+            if self.peek() == "-" and self.peek(1) not in ("]", ""):
+                self.take("-")
+                end = self.take()
+                if end in ("\\", "["):
+                    raise Unsupported(f"range to an escape in {self.src!r}")
+                categories.add("range")
+                listed |= {c for c in TRACKED if char <= c <= end}
+                continue
+            listed.add(char)
+        if negated:
+            # [^...] matches no tracked character it lists; \W (every tracked character) forbids all.
+            forbidden = TRACKED if categories & {"W", "D", "S"} else frozenset(TRACKED & listed)
+            return Needs(None, None, (), forbidden)
+        if categories:
+            allowed_all = categories & {"D", "S", "W", "P"}
+            return Needs(None, None, (), frozenset() if allowed_all else frozenset(TRACKED - listed))
+        return _chars(listed)
+
+
+def needs(pattern: str) -> Needs:
+    """The necessary conditions of a match of ``pattern`` (raises :class:`Unsupported`)."""
+    return _Parser(pattern).parse()

@@ -1,0 +1,138 @@
+"""The rule prefilter may skip a pattern only when the pattern cannot match: its assumptions about the
+installed ``regex``, its analysis of single patterns, and the screen over the whole catalogue."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import pytest
+import regex
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from dedup import prefilter
+from dedup.config import Config
+from dedup.prefilter import TRACKED, Unsupported, gate_fold, needs
+from dedup.rules import CATALOGUE, Rule, _check, _screen, active_rules, matching_text
+
+PATTERN_RULES = [r for r in CATALOGUE if r.patterns]
+CHECKS = [_check(r, p) for r in PATTERN_RULES for p in r.patterns]
+#: Every character but the surrogates, to ask ``regex`` which characters a literal matches.
+ALL_CHARS = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c < 0xE000)
+
+
+def _used_characters() -> set[str]:
+    used: set[str] = set()
+    for check in CHECKS:
+        for string in (*(check.prefixes or ()), *(s for clause in check.clauses for s in clause)):
+            used |= set(string)
+    # The folded strings come from these literal characters, in either case.
+    for rule in PATTERN_RULES:
+        for pattern in rule.patterns:
+            used |= {c for c in pattern if c.isalpha()}
+    return used
+
+
+def test_case_variants_fold_alike() -> None:
+    """What ``regex`` matches case-insensitively to a literal folds like the literal does: the
+    assumption that lets a folded text stand in for every case variant a rule would match."""
+    for char in sorted(_used_characters()):
+        literal = regex.compile(regex.escape(char), regex.IGNORECASE | regex.UNICODE)
+        for variant in literal.findall(ALL_CHARS):
+            assert gate_fold(variant) == gate_fold(char), (char, variant)
+
+
+def test_tracked_characters_are_caseless_and_outside_the_letter_classes() -> None:
+    for char in TRACKED:
+        assert regex.compile(regex.escape(char), regex.IGNORECASE).findall(ALL_CHARS) == [char]
+        for cls in (r"\d", r"\s", r"\w", r"\p{L}", r"\p{Lu}", r"\p{Ll}", r"\p{N}", r"\p{Nd}"):
+            assert regex.fullmatch(cls, char, regex.IGNORECASE) is None, (cls, char)
+
+
+def test_analysis_of_single_patterns() -> None:
+    cookies = needs(r".{0,120}\b(?:we use cookies|usamos cookies)\b.{0,300}")
+    assert cookies.prefixes is None or "" in cookies.prefixes  # starts anywhere
+    assert cookies.longest == 120 + 14 + 300
+    assert prefilter.shorter(cookies.required()[0]) == {"cookies"}
+    assert needs(r"(?:a|b)c").prefixes == {"ac", "bc"}
+    assert needs(r"Share(?: this)?").words == {"share", "share this"}
+    tags = needs(r"[^\W\d_][^\s,.!?;:|]*(?:\s*[,|]\s*[^\W\d_][^\s,.!?;:|]*){2,15}")
+    assert {".", "!", "?", ";", ":"} <= tags.forbidden and "," not in tags.forbidden
+    assert needs(r"x\d+").longest is None and needs(r"x\d{1,3}").longest == 4
+    assert needs(r"(?=ab)a.").words is None
+
+
+@pytest.mark.parametrize("pattern", [r"(?x)a b", r"(a)\1", r"a{2", r"[[a]]", r"(?P<n>a)", r"\G"])
+def test_unknown_syntax_is_refused(pattern: str) -> None:
+    with pytest.raises(Unsupported):
+        needs(pattern)
+
+
+@pytest.mark.parametrize("rule", PATTERN_RULES, ids=lambda r: r.name)
+def test_examples_are_candidates(rule: Rule) -> None:
+    screen = _screen(active_rules(Config()))
+    for example in (*rule.examples, *rule.counterexamples):
+        text = matching_text(example)
+        matching = [r for r in screen.rules if r.matches(text)]
+        assert set(map(id, matching)) <= set(map(id, screen.candidates(text))), (example, matching)
+
+
+def _variants(draw: st.DrawFn, text: str) -> str:
+    """``text`` with case changed and characters inserted, deleted or replaced at random."""
+    chars = list(text)
+    for _ in range(draw(st.integers(0, 3))):
+        action = draw(st.sampled_from(["upper", "insert", "delete", "prefix", "suffix"]))
+        pos = draw(st.integers(0, len(chars)))
+        extra = draw(st.sampled_from([" ", ".", ",", "x", "İ", "ß", "(", "1", "Cookies", " in the comments"]))
+        if action == "upper" and pos < len(chars):
+            chars[pos] = chars[pos].upper()
+        elif action == "insert":
+            chars[pos:pos] = list(extra)
+        elif action == "delete" and pos < len(chars):
+            del chars[pos]
+        elif action == "prefix":
+            chars[:0] = list(extra + " ")
+        elif action == "suffix":
+            chars.extend(" " + extra)
+    return "".join(chars)
+
+
+@st.composite
+def near_examples(draw: st.DrawFn) -> str:
+    rule = draw(st.sampled_from(PATTERN_RULES))
+    return _variants(draw, draw(st.sampled_from(rule.examples)))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(near_examples())
+def test_no_matching_rule_is_screened_out(text: str) -> None:
+    """Around the examples, where matches and near misses are, every rule that fullmatches a text is
+    among its candidates."""
+    screen = _screen(active_rules(Config()))
+    candidates = set(map(id, screen.candidates(text)))
+    for rule in screen.rules:
+        if rule.matches(text):
+            assert id(rule) in candidates, (rule.name, text)
+
+
+_RE_PATTERNS = [(r, p) for r in PATTERN_RULES for p in r.patterns if "\\p" not in p]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_generated_matches_pass_the_checks(data: st.DataObject) -> None:
+    """Strings generated from a pattern (with ``re`` semantics, kept when ``regex`` agrees) pass
+    that pattern's checks."""
+    rule, pattern = data.draw(st.sampled_from(_RE_PATTERNS))
+    flags = 0 if rule.case_sensitive else re.IGNORECASE
+    text = data.draw(st.from_regex(re.compile(pattern, flags), fullmatch=True))
+    compiled = regex.compile(pattern, regex.UNICODE | (0 if rule.case_sensitive else regex.IGNORECASE))
+    assume(compiled.fullmatch(text) is not None)
+    check = _check(rule, pattern)
+    folded = gate_fold(text)
+    assert len(text) <= check.longest
+    assert check.forbidden.isdisjoint(text)
+    assert check.prefixes is None or folded.startswith(check.prefixes)
+    for clause in check.clauses:
+        assert any(s in folded for s in clause), (clause, text)
