@@ -32,6 +32,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from .config import NeardupConfig
@@ -96,6 +97,7 @@ def is_headline(passage: Passage, config: NeardupConfig) -> bool:
     return passage.words < config.char_below_words and not ends_sentence(matching_text(passage.text))
 
 
+@lru_cache(maxsize=64)
 def choose_bands(threshold: float, num_perm: int, target_recall: float) -> tuple[int, int]:
     """Bands × rows that propose a pair at ``threshold`` with probability ≥ ``target_recall``.
 
