@@ -7,6 +7,7 @@ Exit status: 0 success; 1 reserved for checks that find something; 2 usage or in
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -26,10 +27,17 @@ def _fail(message: str, code: int) -> NoReturn:
     sys.exit(code)
 
 
+def _terminated(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 class _Command(click.Command):
     """Turns library errors into one-line messages with the right exit status."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        # A SIGTERM (a job scheduler's stop, `kill`) unwinds like Ctrl-C, so temporary folders and
+        # half-built output are removed and the previous output stays as it was.
+        signal.signal(signal.SIGTERM, _terminated)
         try:
             return super().invoke(ctx)
         except DedupError as exc:

@@ -364,7 +364,17 @@ def _pool(jobs: int, config: Config) -> Any:
     # fork where there is one: workers start at once and work from any __main__ (a script on stdin,
     # a notebook); spawn re-imports __main__, which fails there. dedup starts no threads before this.
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    return multiprocessing.get_context(method).Pool(jobs, initializer=_init, initargs=(config,))
+    return multiprocessing.get_context(method).Pool(jobs, initializer=_init_worker, initargs=(config,))
+
+
+def _init_worker(config: Config) -> None:
+    """A worker stops at once on SIGTERM (the pool's way to end it) and leaves Ctrl-C to the main
+    process, which unwinds and cleans up for everyone."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _init(config)
 
 
 #: Tasks handed to the pool at once. ``Pool.imap`` would drain a whole generator into its queue;

@@ -233,3 +233,34 @@ def test_ids_survive_edits_elsewhere(tmp_path: Path) -> None:
         return str(next(c["id"] for c in map(json.loads, log) if c["text"].strip() == "Comments"))
 
     assert comment_id(f"{PROSE}\nComments\n", "a") == comment_id(f"Intro line.\n{PROSE2}\n{PROSE}\n\nComments", "b")
+
+
+def test_sigterm_mid_run_leaves_previous_output_and_no_temporary_files(tmp_path: Path) -> None:
+    """A scheduler's SIGTERM unwinds like Ctrl-C: exit 130, old OUT intact, spill folders removed."""
+    import signal
+    import time
+
+    from test_scale import generated
+
+    corpus = generated(tmp_path / "corpus", 1500)
+    out = tmp_path / "out"
+    write_corpus(out, {"previous.txt": "the previous output\n"})
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    env = {**os.environ, "TMPDIR": str(spill)}
+    dedup = str(Path(sys.executable).with_name("dedup"))
+    proc = subprocess.Popen([dedup, "clean", str(corpus), "-o", str(out), "-q", "-j", "2"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not any(spill.iterdir()) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    if proc.returncode == 0:  # finished before the signal landed: then the new output is complete
+        assert (out / "summary.json").is_file()
+    else:
+        assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err
+        assert read_tree(out) == {"previous.txt": b"the previous output\n"}
+    assert list(spill.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []
