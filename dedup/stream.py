@@ -79,6 +79,7 @@ class Sketch:
 
     lines: Lines
     keys: Any  # (n, bands) uint64: band keys of its comparable passages and of the whole document
+    low: Any  # (n, num_perm) uint8: the lowest byte of each signature value, to vet candidates
     changes: tuple[Change, ...]
     suspects: tuple[Suspect, ...]
     prepared: bytes  # the pickled Prepared, so later passes need not run the stages again
@@ -204,28 +205,56 @@ def sketch(document: Document) -> Sketch:
             memo.add_rows(item.signatures)
             rows.append(np.minimum.reduce(memo.rows("word", keys), axis=0))
             salts.append(_SALT["doc"])
-    keys_array = (band_keys(np.stack(rows), bands, rows_per_band) ^ np.array(salts, dtype=np.uint64)[:, None]
-                  if rows else np.zeros((0, bands), dtype=np.uint64))
-    return Sketch(evidence_lines(item, config), keys_array, alone_changes(item), item.suspects,
-                  pickle.dumps(item, protocol=5))
+    if not rows:
+        empty = np.zeros((0, bands), dtype=np.uint64)
+        return Sketch(evidence_lines(item, config), empty, np.zeros((0, nd.num_perm), dtype=np.uint8),
+                      alone_changes(item), item.suspects, pickle.dumps(item, protocol=5))
+    stacked = np.stack(rows)
+    keys_array = band_keys(stacked, bands, rows_per_band) ^ np.array(salts, dtype=np.uint64)[:, None]
+    return Sketch(evidence_lines(item, config), keys_array, (stacked & 0xFF).astype(np.uint8),
+                  alone_changes(item), item.suspects, pickle.dumps(item, protocol=5))
+
+
+#: Buckets up to this size are vetted pair by pair; larger ones (one passage printed thousands of
+#: times) by a star to their first member and a chain, which keeps the work linear.
+SMALL_BUCKET = 32
 
 
 class BandSpill:
-    """Band keys on disk, one file per band, so candidate search loads one band at a time."""
+    """Band keys on disk, one file per band, so candidate search loads one band at a time.
 
-    def __init__(self, folder: Path, bands: int) -> None:
+    Candidates only decide which documents are planned together; the plan verifies every pair
+    exactly. But at a million documents, chance collisions of unrelated passages (a few per
+    million pairs) are enough to chain most of the corpus into one group, which would then have
+    to be planned in one piece. So each candidate pair is vetted first with a b-bit MinHash
+    estimate (Li and König): the lowest byte of each of the signature values, kept per entry (128
+    bytes). Two unrelated passages agree on a byte 1 time in 256; a pair at the threshold agrees
+    on about as many values as its Jaccard. A pair is kept when its estimate reaches
+    ``threshold - VET_MARGIN``: at 0.75 with 128 values the estimate's standard deviation is 0.04,
+    so a pair at the threshold falls below 0.5 about once in 10^10, while chance pairs (Jaccard
+    near 0) essentially never reach it.
+    """
+
+    VET_MARGIN = 0.25
+
+    def __init__(self, folder: Path, bands: int, threshold: float) -> None:
         self.folder = folder
         self.bands = bands
+        self.cutoff = threshold - self.VET_MARGIN
         self._keys: list[list[Any]] = [[] for _ in range(bands)]
         self._docs: list[Any] = []
+        self._low: list[Any] = []
         self._buffered = 0
+        self._width = 0
 
-    def add(self, doc: int, keys: Any) -> None:
+    def add(self, doc: int, keys: Any, low: Any) -> None:
         if not len(keys):
             return
         for b in range(self.bands):
             self._keys[b].append(keys[:, b])
         self._docs.append(np.full(len(keys), doc, dtype=np.uint32))
+        self._low.append(low)
+        self._width = low.shape[1]
         self._buffered += len(keys)
         if self._buffered >= 1 << 18:
             self.flush()
@@ -239,27 +268,62 @@ class BandSpill:
             self._keys[b] = []
         with open(self.folder / "docs.u32", "ab") as fh:
             np.concatenate(self._docs).tofile(fh)
+        with open(self.folder / "low.u8", "ab") as fh:
+            np.concatenate(self._low).tofile(fh)
         self._docs = []
+        self._low = []
         self._buffered = 0
 
     def edges(self) -> Any:
-        """Distinct (a, b) document pairs, a ≤ b, that share a bucket in some band (a == b: a
-        document with two similar passages of its own), packed as ``a << 32 | b``."""
+        """Distinct (a, b) document pairs, a ≤ b, with a vetted candidate pair of entries in some
+        band (a == b: a document with two similar passages of its own), packed as ``a << 32 | b``."""
         self.flush()
         docs_path = self.folder / "docs.u32"
         if not docs_path.exists():
             return np.zeros(0, dtype=np.uint64)
         docs = np.fromfile(docs_path, dtype=np.uint32).astype(np.uint64)
+        low = np.fromfile(self.folder / "low.u8", dtype=np.uint8).reshape(len(docs), self._width)
         found = []
         for b in range(self.bands):
             keys = np.fromfile(self.folder / f"band{b}.u64", dtype=np.uint64)
-            order = np.argsort(keys, kind="stable")
-            sorted_keys, sorted_docs = keys[order], docs[order]
-            same = np.flatnonzero(sorted_keys[1:] == sorted_keys[:-1])
-            a, c = sorted_docs[same], sorted_docs[same + 1]
-            found.append(np.unique((np.minimum(a, c) << np.uint64(32)) | np.maximum(a, c)))
-            del keys, order, sorted_keys, sorted_docs
+            a, c = _bucket_pairs(keys)
+            del keys
+            a, c = _vetted(low, a, c, self.cutoff)
+            da, dc = docs[a], docs[c]
+            found.append(np.unique((np.minimum(da, dc) << np.uint64(32)) | np.maximum(da, dc)))
         return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.uint64)
+
+
+def _bucket_pairs(keys: Any) -> tuple[Any, Any]:
+    """Pairs of entries sharing a key: every pair in small buckets, a star and a chain in big ones."""
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    sizes = np.diff(np.r_[starts, len(sorted_keys)])
+    firsts: list[Any] = []
+    seconds: list[Any] = []
+    for size in np.unique(sizes[(sizes >= 2) & (sizes <= SMALL_BUCKET)]).tolist():
+        at = starts[sizes == size]
+        i, j = np.triu_indices(size, 1)
+        firsts.append(order[(at[:, None] + i).ravel()])
+        seconds.append(order[(at[:, None] + j).ravel()])
+    for at, size in zip(starts[sizes > SMALL_BUCKET].tolist(), sizes[sizes > SMALL_BUCKET].tolist(), strict=True):
+        members = order[at:at + size]
+        firsts.extend([np.full(size - 1, members[0]), members[:-1]])
+        seconds.extend([members[1:], members[1:]])
+    if not firsts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(firsts), np.concatenate(seconds)
+
+
+def _vetted(low: Any, a: Any, c: Any, cutoff: float, chunk: int = 1 << 18) -> tuple[Any, Any]:
+    """The pairs whose b-bit MinHash estimate of Jaccard similarity reaches ``cutoff``."""
+    keep = np.zeros(len(a), dtype=bool)
+    chance = 1 / 256
+    for lo in range(0, len(a), chunk):
+        agree = (low[a[lo:lo + chunk]] == low[c[lo:lo + chunk]]).mean(axis=1)
+        keep[lo:lo + chunk] = (agree - chance) / (1 - chance) >= cutoff
+    return a[keep], c[keep]
 
 
 def components(edges: Any, documents: int) -> list[list[int]]:
@@ -416,7 +480,7 @@ def run(paths: Sequence[str | Path], config: Config, output: Path | None = None,
     try:
         with tempfile.TemporaryDirectory(prefix="dedup-") as tmp:
             folder = Path(tmp)
-            spill = BandSpill(folder, bands)
+            spill = BandSpill(folder, bands, nd.threshold)
             table = EvidenceTable(config.evidence)
             if progress:
                 progress.total = sum(_size(s) for s in shards)
@@ -433,7 +497,7 @@ def run(paths: Sequence[str | Path], config: Config, output: Path | None = None,
             with open(folder / "alone.pickle", "wb") as alone:
                 for sketch_ in _map(pool, sketch, counted()):
                     table.add(documents, sketch_.lines)
-                    spill.add(documents, sketch_.keys)
+                    spill.add(documents, sketch_.keys, sketch_.low)
                     prepared.add(sketch_.prepared)
                     if sketch_.changes or sketch_.suspects:
                         pickle.dump((documents, sketch_.changes, sketch_.suspects), alone, protocol=5)
