@@ -217,3 +217,48 @@ def test_missing_parquet_library_names_the_extra(tmp_path: Path, monkeypatch: py
     result = CliRunner().invoke(main, ["clean", str(src), "-o", str(tmp_path / "out"), "-q"])
     assert result.exit_code == 2
     assert "pip install 'dedup[parquet]'" in result.output and "Traceback" not in result.output
+
+
+def test_bucket_pairs_cover_small_buckets_fully_and_big_ones_linearly() -> None:
+    import numpy as np
+
+    from dedup.stream import SMALL_BUCKET, _bucket_pairs
+
+    a, c = _bucket_pairs(np.array([5, 1, 5, 5, 2, 1], dtype=np.uint64))
+    assert sorted(zip(a.tolist(), c.tolist(), strict=True)) == [(0, 2), (0, 3), (1, 5), (2, 3)]
+    big = SMALL_BUCKET + 8
+    a, c = _bucket_pairs(np.zeros(big, dtype=np.uint64))
+    assert len(a) == 2 * (big - 1)  # a star to the first member and a chain, not big² pairs
+    assert {int(x) for x in np.concatenate([a, c])} == set(range(big))
+
+
+def test_vetting_keeps_similar_signatures_and_drops_chance_collisions() -> None:
+    import numpy as np
+
+    from dedup.stream import _vetted
+
+    rng = np.random.default_rng(0)
+    base = rng.integers(0, 256, size=(1, 128), dtype=np.uint8)
+    close = base.copy()
+    close[0, :24] = rng.integers(0, 256, size=24, dtype=np.uint8)  # about 0.81 of the values agree
+    low = np.concatenate([base, close, rng.integers(0, 256, size=(1, 128), dtype=np.uint8)])
+    a, c = _vetted(low, np.array([0, 0]), np.array([1, 2]), cutoff=0.5)
+    assert list(zip(a.tolist(), c.tolist(), strict=True)) == [(0, 1)]
+
+
+def test_hot_passage_shared_by_many_documents_matches_the_one_big_plan(tmp_path: Path) -> None:
+    """A paragraph printed in 60 documents (a bucket past SMALL_BUCKET) is handled like everything else."""
+    hot = ("Our newsroom follows the council, the courts and the schools of the valley every day of the "
+           "year, and relies on readers like you to keep doing it.")
+    corpus = generated(tmp_path / "c", 120)
+    for i, path in enumerate(sorted(corpus.rglob("*.txt"))):
+        if i % 2 == 0:
+            path.write_text(path.read_text() + hot + "\n")
+    streamed = clean([corpus], Config(), jobs=2)
+    from dedup.corpus import Source, read_source
+
+    documents = [read_source(Source(p, p.relative_to(corpus).as_posix())) for p in sorted(corpus.rglob("*.txt"))]
+    whole, _ = plan([prepare(d, Config()) for d in documents], Config())  # type: ignore[arg-type]
+    assert [d.changes for d in streamed.documents] == [d.changes for d in whole]
+    removed = sum(1 for d in streamed.documents for c in d.changes if hot in c.text)
+    assert removed >= 59
