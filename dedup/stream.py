@@ -431,6 +431,25 @@ def _pool(jobs: int, config: Config) -> Any:
     return multiprocessing.get_context(method).Pool(jobs, initializer=_init_worker, initargs=(config,))
 
 
+def _stop(pool: Any, interrupted: bool) -> None:
+    """End the workers. After an interruption, ``Pool.terminate`` can wait forever on a worker that
+    is busy sending back a large result, so it gets a few seconds before the workers are killed."""
+    if not interrupted:
+        pool.terminate()
+        return
+    import multiprocessing
+    import threading
+
+    workers = multiprocessing.active_children()
+    stopper = threading.Thread(target=pool.terminate, daemon=True)
+    stopper.start()
+    stopper.join(5)
+    if stopper.is_alive():
+        for worker in workers:
+            worker.kill()
+        stopper.join(5)
+
+
 def _init_worker(config: Config) -> None:
     """A worker stops at once on SIGTERM (the pool's way to end it) and leaves Ctrl-C to the main
     process, which unwinds and cleans up for everyone."""
@@ -513,9 +532,14 @@ def run(paths: Sequence[str | Path], config: Config, output: Path | None = None,
             with open(folder / "alone.pickle", "rb") as fh:
                 yield from _results(shards, config, verdicts, evidence, _Alone(fh), pool, progress, prepared)
             prepared.close()
+    except BaseException:
+        if pool is not None:
+            _stop(pool, interrupted=True)
+            pool = None
+        raise
     finally:
         if pool is not None:
-            pool.terminate()
+            _stop(pool, interrupted=False)
 
 
 def _size(shard: Shard) -> int:
