@@ -1,23 +1,26 @@
 """The streaming run: two passes over the corpus, with memory that does not grow with its text.
 
 Pass 1 reads every document once, runs the per-document stages (in worker processes) and keeps
-only a *sketch*: the LSH band keys of its passages and of the whole document (spilled to disk, a
-file per band), a few hashes for the cross-document evidence table, and the changes it would get
-if nothing global applied (spilled to disk as well).
+only a *sketch*: the LSH band keys of its passages and of the whole document with the lowest
+byte of each signature value (spilled to disk, a file per band), a few hashes for the
+cross-document evidence table, the changes it would get if nothing global applied, and its
+pickled prepared form (both spilled to disk as well).
 
-The global stage then works on those integers alone. Sorting each band's keys finds every pair
-of documents that share a bucket; documents linked that way form *components*, and only they can
-hold a near-duplicate. The evidence table names the recurring lines of each source.
+The global stage then works on those integers alone. Sorting each band's keys finds the pairs of
+passages that share a bucket; pairs that a b-bit MinHash estimate vets link documents into
+*components*, and only they can hold a near-duplicate. The evidence table names the recurring
+lines of each source.
 
-Pass 1b re-reads just the documents of those components and runs the in-memory global stage
+Pass 1b loads the prepared documents of each component and runs the in-memory global stage
 (:func:`dedup.pipeline.plan`: verification, keep policy, boilerplate re-judged until stable) one
-component at a time. Pass 2 re-reads the corpus in order and yields each document's result: a
-component's verdict, a re-judgement with its recurring lines, or the spilled pass-1 changes. Each
-is applied and checked to restore exactly before it is handed on (in worker processes too).
+component per worker task. Pass 2 re-reads the corpus in order and yields each document's result:
+a component's verdict, a re-judgement with its recurring lines, or the spilled pass-1 changes.
+Each is applied and checked to restore exactly before it is handed on.
 
-Memory is what the sketches hold (tens of bytes per short line, a few integers per document) plus
-the largest component, not the corpus. The result is the same whatever ``jobs`` is: workers only
-run pure functions, and everything is consumed in input order.
+Memory is what the sketches hold (tens of bytes per short line, a few integers per document, the
+vetting bytes while candidates are bucketed) plus the components in flight, not the corpus. The
+result is the same whatever ``jobs`` is: workers only run pure functions, and everything is
+consumed in input order.
 """
 
 from __future__ import annotations
