@@ -8,6 +8,7 @@ folder beside ``OUT`` that replaces it only when complete (:func:`dedup.corpus.p
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Callable, Iterable
@@ -144,6 +145,27 @@ def _text_field(out: Path) -> str:
                          "(it names the text field)") from None
 
 
+def _record_shards(out: Path) -> dict[str, tuple[str, str | None]]:
+    """The JSONL and Parquet shards under ``OUT/corpus``, with the format each was read in."""
+    forced = ""
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):  # no summary: go by extension
+        forced = str(json.loads((out / "summary.json").read_text(encoding="utf-8"))["config"].get("format", ""))
+    found: dict[str, tuple[str, str | None]] = {}
+    for dirpath, _dirs, names in os.walk(out / "corpus"):
+        for name in names:
+            rel = (Path(dirpath) / name).relative_to(out / "corpus").as_posix()
+            fmt, compression = shard_format(rel, forced or None)
+            if fmt != "text":
+                found[rel] = (fmt, compression)
+    return found
+
+
+def _shard_of(doc: str, shards: Iterable[str]) -> str | None:
+    """The shard a record's name ``SHARD#KEY`` belongs to (ids and paths may both contain '#')."""
+    matches = [s for s in shards if doc.startswith(s + "#")]
+    return max(matches, key=len) if matches else None
+
+
 def _restore_jsonl(source: Path, dest: Path, shard: Shard, changes: dict[int, list[Change]],
                    text_field: str) -> None:
     dropped = {row: cs for row, cs in changes.items() if any(c.kind == "document-duplicate" for c in cs)}
@@ -239,10 +261,11 @@ def cleaned_records(out: Path, changes: Iterable[Change]) -> dict[str, str]:
     """The cleaned text of every changed, kept record, read back from the output shards."""
     dropped: dict[str, list[int]] = {}
     wanted: dict[str, dict[int, str]] = {}
+    shards = _record_shards(out)
     for change in changes:
-        if change.row is None or "#" not in change.doc:
+        shard = _shard_of(change.doc, shards) if change.row is not None else None
+        if shard is None or change.row is None:
             continue
-        shard = change.doc.rsplit("#", 1)[0]
         if change.kind == "document-duplicate":
             dropped.setdefault(shard, []).append(change.row)
         else:
@@ -254,7 +277,7 @@ def cleaned_records(out: Path, changes: Iterable[Change]) -> dict[str, str]:
     for shard, rows in wanted.items():
         gone = sorted(set(dropped.get(shard, [])))
         by_output_row = {row - sum(1 for g in gone if g < row): doc for row, doc in rows.items()}
-        fmt, compression = shard_format(shard)
+        fmt, compression = shards[shard]
         source = corpus.safe_join(out / "corpus", shard)
         if not source.is_file():
             raise InputError(f"{source}: missing; rerun `dedup clean`")
@@ -281,10 +304,10 @@ def restore(out: Path, target: Path) -> list[str]:
     for dirpath, _dirs, names in os.walk(corpus_dir):
         for name in names:
             files.add((Path(dirpath) / name).relative_to(corpus_dir).as_posix())
-    shards = {f for f in files if shard_format(f)[0] != "text"}
+    shards = _record_shards(out)
     by_shard: dict[str, dict[int, list[Change]]] = {s: {} for s in shards}
     for doc, doc_changes in list(by_doc.items()):
-        shard_name = doc.rsplit("#", 1)[0] if "#" in doc else None
+        shard_name = _shard_of(doc, shards)
         row = next((c.row for c in doc_changes if c.row is not None), None)
         if shard_name is not None and row is not None:
             by_shard.setdefault(shard_name, {})[row] = doc_changes
@@ -297,14 +320,14 @@ def restore(out: Path, target: Path) -> list[str]:
             source = corpus.safe_join(corpus_dir, name)
             if not source.is_file():
                 raise InputError(f"{source}: listed in the change log but missing; restore needs it")
-            fmt, compression = shard_format(name)
+            fmt, compression = shards.get(name, shard_format(name))
             dest = corpus.safe_join(tmp, name)
             if fmt == "parquet":
                 _restore_parquet(source, dest, by_shard[name], text_field)
             else:
                 _restore_jsonl(source, dest, Shard(source, name, "jsonl", compression), by_shard[name], text_field)
             written.append(name)
-        for doc in sorted((files - shards) | set(by_doc)):
+        for doc in sorted((files - set(shards)) | set(by_doc)):
             _restore_file(corpus_dir, tmp, doc, by_doc.get(doc, []))
             written.append(doc)
 

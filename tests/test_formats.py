@@ -262,3 +262,21 @@ def test_hot_passage_shared_by_many_documents_matches_the_one_big_plan(tmp_path:
     assert [d.changes for d in streamed.documents] == [d.changes for d in whole]
     removed = sum(1 for d in streamed.documents for c in d.changes if hot in c.text)
     assert removed >= 59
+
+
+def test_ids_with_hashes_and_forced_format_restore(tmp_path: Path) -> None:
+    """Names are SHARD#ID: an id holding '#' (or a shard read as JSONL whatever its extension)
+    still finds its shard on restore."""
+    src = tmp_path / "in"
+    src.mkdir()
+    rows = [{"id": f"post#{i}", "text": t} for i, t in enumerate(SEED_TEXTS[:2])] + [
+        {"id": "post#copy", "text": SEED_TEXTS[0]}]
+    raw = jsonl(rows)
+    (src / "dump.data").write_bytes(raw)
+    code, _ = run("clean", str(src), "-o", str(tmp_path / "out"), "-q", "--format", "jsonl", "--include", "*.data")
+    assert code == 0
+    changes = (tmp_path / "out" / "changes.jsonl").read_text()
+    assert '"doc": "dump.data#post#copy"' in changes
+    assert run("report", str(tmp_path / "out"))[0] == 0
+    assert run("restore", str(tmp_path / "out"), "-o", str(tmp_path / "back"))[0] == 0
+    assert (tmp_path / "back" / "dump.data").read_bytes() == raw
