@@ -134,7 +134,7 @@ class Row:
     item: Document | Skipped
 
 
-def _jsonl_rows(shard: Shard, fields: Fields, source: str) -> Iterator[Row]:
+def _jsonl_rows(shard: Shard, fields: Fields) -> Iterator[Row]:
     seen: set[str] = set()
     try:
         fh = open_shard(shard.path, shard.compression)
@@ -147,14 +147,14 @@ def _jsonl_rows(shard: Shard, fields: Fields, source: str) -> Iterator[Row]:
         try:
             for line in fh:
                 raw = line[:-1] if line.endswith(b"\n") else line
-                yield _jsonl_row(shard, row, raw, fields, source, seen)
+                yield _jsonl_row(shard, row, raw, fields, seen)
                 row += 1
         except (OSError, EOFError, ValueError) as exc:  # a truncated or corrupt compressed stream
             yield Row(row, None, None, Skipped(f"{shard.name}#{row}", f"unreadable from here on ({exc})",
                                                "re-create the shard; the rows before it were read"))
 
 
-def _jsonl_row(shard: Shard, row: int, raw: bytes, fields: Fields, source: str, seen: set[str]) -> Row:
+def _jsonl_row(shard: Shard, row: int, raw: bytes, fields: Fields, seen: set[str]) -> Row:
     where = f"{shard.name}#{row}"
     if not raw.strip():
         return Row(row, raw, None, Skipped(where, "blank line", "remove it; it is copied to the output as it is"))
@@ -163,10 +163,10 @@ def _jsonl_row(shard: Shard, row: int, raw: bytes, fields: Fields, source: str, 
     except (ValueError, UnicodeDecodeError) as exc:
         return Row(row, raw, None, Skipped(where, f"not valid JSON ({exc})", "fix or remove the line; it is copied "
                                            "to the output as it is"))
-    return _record_row(shard, row, raw, value, fields, source, seen)
+    return _record_row(shard, row, raw, value, fields, seen)
 
 
-def _record_row(shard: Shard, row: int, raw: bytes | None, value: object, fields: Fields, source: str,
+def _record_row(shard: Shard, row: int, raw: bytes | None, value: object, fields: Fields,
                 seen: set[str]) -> Row:
     where = f"{shard.name}#{row}"
     if not isinstance(value, dict):
@@ -182,7 +182,7 @@ def _record_row(shard: Shard, row: int, raw: bytes | None, value: object, fields
     seen.add(name)
     size = len(raw) if raw is not None else len(text.encode("utf-8"))
     doc = Document(doc=name, text=text, encoding="utf-8", size=size,
-                   source=source_from(value.get(fields.source)) or source, row=row)
+                   source=source_from(value.get(fields.source)) or "", row=row)
     return Row(row, raw, value, doc)
 
 
@@ -194,7 +194,7 @@ def _parquet_module(shard: Shard) -> Any:
     return pq
 
 
-def _parquet_rows(shard: Shard, fields: Fields, source: str) -> Iterator[Row]:
+def _parquet_rows(shard: Shard, fields: Fields) -> Iterator[Row]:
     pq = _parquet_module(shard)
     try:
         parquet = pq.ParquetFile(shard.path)
@@ -206,16 +206,16 @@ def _parquet_rows(shard: Shard, fields: Fields, source: str) -> Iterator[Row]:
     row = 0
     for batch in parquet.iter_batches(batch_size=4096):
         for value in batch.to_pylist():
-            yield _record_row(shard, row, None, value, fields, source, seen)
+            yield _record_row(shard, row, None, value, fields, seen)
             row += 1
 
 
-def read_rows(shard: Shard, fields: Fields, source: str) -> Iterator[Row]:
-    """Every record of a record shard in order (``source``: the fallback source for its records)."""
+def read_rows(shard: Shard, fields: Fields) -> Iterator[Row]:
+    """Every record of a record shard in order (a record without a source of its own gets "": its folder)."""
     if shard.format == "jsonl":
-        return _jsonl_rows(shard, fields, source)
+        return _jsonl_rows(shard, fields)
     if shard.format == "parquet":
-        return _parquet_rows(shard, fields, source)
+        return _parquet_rows(shard, fields)
     raise ValueError(f"{shard.name}: not a record shard")
 
 
@@ -252,7 +252,6 @@ class JsonlWriter:
     def __init__(self, path: Path, compression: str | None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._fh = _open_out(path, compression)
-        self._inner = self._fh
 
     def line(self, data: bytes) -> None:
         self._fh.write(data + b"\n")

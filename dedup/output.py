@@ -11,9 +11,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from . import changes as changelog
 from . import corpus
@@ -37,6 +37,8 @@ from .summary import SummaryBuilder
 #: Above this many documents ``report.html``/``report.md`` are not built by ``clean`` (they hold every
 #: changed document in full); ``dedup report OUT`` builds them on demand.
 REPORT_LIMIT = 20_000
+
+T = TypeVar("T")
 
 
 class CorpusWriter:
@@ -166,33 +168,46 @@ def _shard_of(doc: str, shards: Iterable[str]) -> str | None:
     return max(matches, key=len) if matches else None
 
 
+def _dropped_records(name: str, changes: dict[int, list[Change]]) -> dict[int, str]:
+    """The original record of every dropped row of a shard, by row."""
+    dropped: dict[int, str] = {}
+    for row, found in changes.items():
+        if any(c.kind == "document-duplicate" for c in found):
+            record = next((c.record for c in found if c.record is not None), None)
+            if record is None:
+                raise InputError(f"{name}: change log lacks the record of dropped row {row}; cannot restore")
+            dropped[row] = record
+    return dropped
+
+
+def _original_rows(kept: Iterable[T], dropped: dict[int, str]) -> Iterator[tuple[int, T | None, str | None]]:
+    """A shard's rows in their original order: (row, kept item, None) or (row, None, dropped record)."""
+    row = 0
+    for item in kept:
+        while row in dropped:
+            yield row, None, dropped[row]
+            row += 1
+        yield row, item, None
+        row += 1
+    while row in dropped:
+        yield row, None, dropped[row]
+        row += 1
+
+
 def _restore_jsonl(source: Path, dest: Path, shard: Shard, changes: dict[int, list[Change]],
                    text_field: str) -> None:
-    dropped = {row: cs for row, cs in changes.items() if any(c.kind == "document-duplicate" for c in cs)}
+    dropped = _dropped_records(shard.name, changes)
     writer = JsonlWriter(dest, shard.compression)
-    row = 0
-
-    def flush_dropped() -> None:
-        nonlocal row
-        while row in dropped:
-            record = next((c.record for c in dropped[row] if c.record is not None), None)
-            if record is None:
-                raise InputError(f"{shard.name}: change log lacks the record of dropped row {row}; cannot restore")
-            writer.line(record.encode("utf-8", "surrogateescape"))
-            row += 1
-
     try:
         with open_shard(source, shard.compression) as fh:
-            for line in fh:
-                flush_dropped()
+            for row, line, record in _original_rows(fh, dropped):
+                if record is not None:
+                    writer.line(record.encode("utf-8", "surrogateescape"))
+                    continue
+                assert line is not None
                 raw = line[:-1] if line.endswith(b"\n") else line
                 found = changes.get(row)
-                if not found:
-                    writer.line(raw)
-                else:
-                    writer.line(_restore_line(raw, found, text_field, shard.name, row))
-                row += 1
-        flush_dropped()
+                writer.line(_restore_line(raw, found, text_field, shard.name, row) if found else raw)
     finally:
         writer.close()
 
@@ -214,29 +229,21 @@ def _restore_line(raw: bytes, changes: list[Change], text_field: str, shard: str
 def _restore_parquet(source: Path, dest: Path, changes: dict[int, list[Change]], text_field: str) -> None:
     import pyarrow.parquet as pq
 
-    dropped = {row: cs for row, cs in changes.items() if any(c.kind == "document-duplicate" for c in cs)}
+    dropped = _dropped_records(dest.name, changes)
     writer = ParquetWriter(dest, source)
-    row = 0
 
-    def flush_dropped() -> None:
-        nonlocal row
-        while row in dropped:
-            record = next((c.record for c in dropped[row] if c.record is not None), None)
-            if record is None:
-                raise InputError(f"{dest.name}: change log lacks the record of dropped row {row}; cannot restore")
-            writer.row(json.loads(record))
-            row += 1
+    def values() -> Iterator[dict[str, Any]]:
+        for batch in pq.ParquetFile(source).iter_batches(batch_size=4096):
+            yield from batch.to_pylist()
 
     try:
-        for batch in pq.ParquetFile(source).iter_batches(batch_size=4096):
-            for value in batch.to_pylist():
-                flush_dropped()
-                found = changes.get(row)
-                if found:
-                    value = record_text(value, text_field, restore_text(value[text_field], found))
-                writer.row(value)
-                row += 1
-        flush_dropped()
+        for row, value, record in _original_rows(values(), dropped):
+            if record is not None:
+                writer.row(json.loads(record))
+                continue
+            assert value is not None
+            found = changes.get(row)
+            writer.row(record_text(value, text_field, restore_text(value[text_field], found)) if found else value)
     finally:
         writer.close()
 

@@ -158,7 +158,7 @@ def read(shards: Sequence[Shard], config: Config) -> Iterator[tuple[Shard, Row |
             else:
                 yield shard, None, item, -1
             continue
-        for row in read_rows(shard, fields, ""):
+        for row in read_rows(shard, fields):
             if isinstance(row.item, Document):
                 yield shard, row, row.item, number
                 number += 1
