@@ -28,41 +28,36 @@ from __future__ import annotations
 import pickle
 import tempfile
 from array import array
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 
-from . import changes as changelog
 from . import corpus
 from .config import Config
 from .errors import InputError
-from .evidence import EvidenceTable, Lines
-from .formats import RAW, Fields, Row, Shard, json_style, read_rows, record_json, shard_format
+from .evidence import EvidenceTable
+from .formats import Fields, Row, Shard, read_rows, shard_format
 from .model import Change, DocResult, Document, Skipped, Suspect
-from .neardup import Memo, choose_bands
-from .pipeline import (
-    Prepared,
-    _verify,
-    default_jobs,
-    evidence_lines,
-    passage_changes,
-    plan,
-    prepare,
-    uses_evidence,
-    with_evidence,
-)
+from .neardup import choose_bands
+from .pipeline import Prepared, default_jobs, uses_evidence
 from .progress import Progress
 from .rules import active_rules
-from .signatures import band_keys
-
-#: Salts that keep the three kinds of band key apart (a passage's word and character signatures,
-#: a whole document's) so that only like is bucketed with like.
-_SALT = {"word": np.uint64(0), "char": np.uint64(0x5BD1E9955BD1E995), "doc": np.uint64(0xC2B2AE3D27D4EB4F)}
+from .stages import (
+    VET_MARGIN,
+    Verdict,
+    components,
+    configure,
+    finish,
+    plan_component,
+    record_fields,
+    sketch,
+    vet,
+)
 
 
 @dataclass(frozen=True)
@@ -74,18 +69,6 @@ class Item:
     result: DocResult | Skipped
     suspects: tuple[Suspect, ...] = ()
     warning: str | None = None
-
-
-@dataclass(frozen=True)
-class Sketch:
-    """What pass 1 keeps of a document."""
-
-    lines: Lines
-    keys: Any  # (n, bands) uint64: band keys of its comparable passages and of the whole document
-    low: Any  # (n, num_perm) uint8: the lowest byte of each signature value, to vet candidates
-    changes: tuple[Change, ...]
-    suspects: tuple[Suspect, ...]
-    prepared: bytes  # the pickled Prepared, so later passes need not run the stages again
 
 
 class PreparedSpill:
@@ -168,56 +151,6 @@ def read(shards: Sequence[Shard], config: Config) -> Iterator[tuple[Shard, Row |
 
 # ---- pass 1: sketches ---------------------------------------------------------------------------
 
-_CONFIG: Config | None = None
-
-
-def _init(config: Config) -> None:
-    global _CONFIG
-    _CONFIG = config
-
-
-def _config() -> Config:
-    assert _CONFIG is not None, "worker not initialised"
-    return _CONFIG
-
-
-def alone_changes(item: Prepared) -> tuple[Change, ...]:
-    """A document's changes when no other document bears on it: its boilerplate and repairs."""
-    return tuple(changelog.assign_ids(passage_changes(item, {d.index: d for d in item.boilerplate}, {})))
-
-
-def sketch(document: Document) -> Sketch:
-    """Worker: run the per-document stages and keep what the global stage needs."""
-    config = _config()
-    nd = config.neardup
-    item = prepare(document, config)
-    bands, rows_per_band = choose_bands(nd.threshold, nd.num_perm, nd.target_recall)
-    removed = {d.index for d in item.boilerplate}
-    kept = [p for p in item.passages if p.index not in removed]
-    kept_keys = Counter(p.key for p in kept)
-    rows: list[Any] = []
-    salts: list[Any] = []
-    for channel, key, row in item.signatures:
-        # one entry per kept passage: a passage repeated within the document collides with itself
-        rows.extend([row] * kept_keys[key])
-        salts.extend([_SALT[channel]] * kept_keys[key])
-    if nd.documents:
-        keys = [p.key for p in kept if p.key]
-        if keys:
-            memo = Memo(nd)
-            memo.add_rows(item.signatures)
-            rows.append(np.minimum.reduce(memo.rows("word", keys), axis=0))
-            salts.append(_SALT["doc"])
-    if not rows:
-        empty = np.zeros((0, bands), dtype=np.uint64)
-        return Sketch(evidence_lines(item, config), empty, np.zeros((0, nd.num_perm), dtype=np.uint8),
-                      alone_changes(item), item.suspects, pickle.dumps(item, protocol=5))
-    stacked = np.stack(rows)
-    keys_array = band_keys(stacked, bands, rows_per_band) ^ np.array(salts, dtype=np.uint64)[:, None]
-    return Sketch(evidence_lines(item, config), keys_array, (stacked & 0xFF).astype(np.uint8),
-                  alone_changes(item), item.suspects, pickle.dumps(item, protocol=5))
-
-
 #: Buckets up to this size are vetted pair by pair; larger ones (one passage printed thousands of
 #: times) by a star to their first member and a chain, which keeps the work linear.
 SMALL_BUCKET = 32
@@ -238,12 +171,10 @@ class BandSpill:
     near 0) essentially never reach it.
     """
 
-    VET_MARGIN = 0.25
-
     def __init__(self, folder: Path, bands: int, threshold: float) -> None:
         self.folder = folder
         self.bands = bands
-        self.cutoff = threshold - self.VET_MARGIN
+        self.cutoff = threshold - VET_MARGIN
         self._keys: list[list[Any]] = [[] for _ in range(bands)]
         self._docs: list[Any] = []
         self._low: list[Any] = []
@@ -297,6 +228,14 @@ class BandSpill:
         return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.uint64)
 
 
+def _vetted(low: Any, a: Any, c: Any, cutoff: float, chunk: int = 1 << 18) -> tuple[Any, Any]:
+    """The pairs whose b-bit MinHash estimate of Jaccard similarity reaches ``cutoff``."""
+    keep = np.zeros(len(a), dtype=bool)
+    for lo in range(0, len(a), chunk):
+        keep[lo:lo + chunk] = vet(low[a[lo:lo + chunk]], low[c[lo:lo + chunk]], cutoff)
+    return a[keep], c[keep]
+
+
 def _bucket_pairs(keys: Any) -> tuple[Any, Any]:
     """Pairs of entries sharing a key: every pair in small buckets, a star and a chain in big ones."""
     order = np.argsort(keys, kind="stable")
@@ -319,86 +258,7 @@ def _bucket_pairs(keys: Any) -> tuple[Any, Any]:
     return np.concatenate(firsts), np.concatenate(seconds)
 
 
-def _vetted(low: Any, a: Any, c: Any, cutoff: float, chunk: int = 1 << 18) -> tuple[Any, Any]:
-    """The pairs whose b-bit MinHash estimate of Jaccard similarity reaches ``cutoff``."""
-    keep = np.zeros(len(a), dtype=bool)
-    chance = 1 / 256
-    for lo in range(0, len(a), chunk):
-        agree = (low[a[lo:lo + chunk]] == low[c[lo:lo + chunk]]).mean(axis=1)
-        keep[lo:lo + chunk] = (agree - chance) / (1 - chance) >= cutoff
-    return a[keep], c[keep]
-
-
-def components(edges: Any, documents: int) -> list[list[int]]:
-    """Groups of documents linked by candidate pairs, each sorted, ordered by first member."""
-    if not len(edges):
-        return []
-    a = (edges >> np.uint64(32)).astype(np.int64)
-    c = (edges & np.uint64(0xFFFFFFFF)).astype(np.int64)
-    label = np.arange(documents, dtype=np.int64)
-    while True:  # label propagation with pointer jumping: each document ends at its component's minimum
-        low = np.minimum(label[a], label[c])
-        new = label.copy()
-        np.minimum.at(new, a, low)
-        np.minimum.at(new, c, low)
-        while True:
-            jumped = new[new]
-            if np.array_equal(jumped, new):
-                break
-            new = jumped
-        if np.array_equal(new, label):
-            break
-        label = new
-    involved = np.unique(np.concatenate([a, c]))
-    groups: dict[int, list[int]] = {}
-    for d in involved.tolist():
-        groups.setdefault(int(label[d]), []).append(d)
-    return [groups[k] for k in sorted(groups)]
-
-
 # ---- pass 2: results ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """A document's changes decided before pass 2 (its text is filled in when it is re-read)."""
-
-    changes: tuple[Change, ...]
-    dropped: bool
-    suspects: tuple[Suspect, ...]
-
-
-def _finish(task: tuple[Document, Verdict | tuple[dict[int, str], Prepared]]) -> tuple[DocResult,
-                                                                                       tuple[Suspect, ...]]:
-    """A document's final changes and output, checked to restore exactly."""
-    document, how = task
-    if isinstance(how, tuple):  # recurring lines to judge: the rules again, knowing them
-        found, item = how
-        item = with_evidence(item, found, _config())
-        how = Verdict(alone_changes(item), False, item.suspects)
-    changes = tuple(replace(c, text=document.text) if c.kind == "document-duplicate" else c for c in how.changes)
-    output = None if how.dropped else changelog.apply(document.text, changes)
-    _verify(document, output, changes)
-    return DocResult(document, changes, output), how.suspects
-
-
-def _record_fields(row: Row | None, result: DocResult) -> DocResult:
-    """Mark a record's changes with its row, JSON style and, when restore needs it, the original."""
-    if row is None or not result.changes:
-        return result
-    record: str | None = None
-    style: str | None = None
-    if row.raw is not None and row.value is not None:
-        style = json_style(row.value, row.raw) if result.output is not None else RAW
-        if style == RAW:
-            record = row.raw.decode("utf-8", "surrogateescape")
-    elif row.value is not None and result.output is None:
-        record = record_json(row.value)
-    marked = []
-    for i, change in enumerate(result.changes):
-        marked.append(replace(change, row=row.row, encoding=style if i == 0 and style else change.encoding,
-                              record=record if i == 0 else None))
-    return replace(result, changes=tuple(marked))
 
 
 class _Alone:
@@ -460,7 +320,7 @@ def _init_worker(config: Config) -> None:
 
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _init(config)
+    configure(config)
 
 
 #: Tasks handed to the pool at once. ``Pool.imap`` would drain a whole generator into its queue;
@@ -495,7 +355,7 @@ def run(paths: Sequence[str | Path], config: Config, output: Path | None = None,
     active_rules(config)  # fail on a bad rule before reading anything
     records = any(s.records for s in shards)
     jobs = jobs or default_jobs(10**9 if records else len(shards))
-    _init(config)
+    configure(config)
     nd = config.neardup
     bands, _rows = choose_bands(nd.threshold, nd.num_perm, nd.target_recall)
     pool = _pool(jobs, config) if jobs > 1 else None
@@ -565,27 +425,13 @@ def _decide(config: Config, groups: list[list[int]], evidence: dict[int, dict[in
             yield [prepared.get(d) for d in group], {i: evidence[d] for i, d in enumerate(group) if d in evidence}
 
     verdicts: dict[int, Verdict] = {}
-    for group, (decided, found) in zip(groups, _map(pool, _plan_component, tasks()), strict=True):
+    for group, (decided, found) in zip(groups, _map(pool, plan_component, tasks()), strict=True):
         verdicts.update(zip(group, decided, strict=True))
         if clusters is not None:
             clusters.extend(found)
         if progress:
             progress.advance(len(group), 0)
     return verdicts
-
-
-def _plan_component(task: tuple[list[Prepared], dict[int, dict[int, str]]]) -> tuple[list[Verdict],
-                                                                                     list[tuple[str, ...]]]:
-    """Worker: plan one component; the verdicts (whole-document texts left out) and clusters."""
-    items, evidence = task
-    config = _config()
-    results, near = plan(items, config, evidence)
-    verdicts = [Verdict(tuple(replace(c, text="") if c.kind == "document-duplicate" else c for c in result.changes),
-                        result.output is None, item.suspects)
-                for item, result in zip(items, results, strict=True)]
-    names = [item.document.doc for item in items]
-    found = [tuple(f"{names[d]}:{items[d].passages[i].line}" for d, i in cluster) for cluster in near.clusters]
-    return verdicts, found
 
 
 #: Documents in flight in pass 2 (bounds memory while a slow re-judgement is awaited).
@@ -613,7 +459,7 @@ def _results(shards: Sequence[Shard], config: Config, verdicts: dict[int, Verdic
             if progress:
                 progress.advance(1, result.document.size)
             warning = f"{result.document.doc}: empty file; copied as it is" if not result.document.text else None
-            yield Item(shard, row, _record_fields(row, result), suspects, warning)
+            yield Item(shard, row, record_fields(row, result), suspects, warning)
 
     for shard, row, doc, number in read(shards, config):
         if isinstance(doc, Skipped):
@@ -627,8 +473,8 @@ def _results(shards: Sequence[Shard], config: Config, verdicts: dict[int, Verdic
         else:
             how = alone.take(number)
         if pool is not None and isinstance(how, tuple):
-            queue.append((shard, row, pool.apply_async(_finish, ((doc, how),))))
+            queue.append((shard, row, pool.apply_async(finish, ((doc, how),))))
         else:
-            queue.append((shard, row, _finish((doc, how))))
+            queue.append((shard, row, finish((doc, how))))
         yield from drain(WINDOW)
     yield from drain(0)

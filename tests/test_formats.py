@@ -14,7 +14,7 @@ from test_scale import generated
 from dedup import Config, clean
 from dedup.cli import main
 from dedup.pipeline import plan, prepare
-from dedup.stream import components
+from dedup.stages import components
 
 SEED_TEXTS = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
 

@@ -1,0 +1,203 @@
+"""The stage functions every engine calls: per document, per candidate pair, per component.
+
+An *engine* (:mod:`dedup.stream` on one machine, :mod:`dedup.spark` on a cluster) decides where
+documents are read, where these functions run and how their results meet: it groups band keys
+into buckets, turns buckets into candidate pairs, links pairs into components and brings each
+document's verdict back to it in input order. Everything that decides what happens to a document
+is here (or below, in :mod:`dedup.pipeline`), so the engines hold no cleaning logic and give the
+same output by construction:
+
+- :func:`sketch`: the per-document stages (read, repair, boilerplate, passages, signatures) and
+  what the global stage needs of them: band keys, vetting bytes, evidence lines, the changes the
+  document gets alone, and its prepared form;
+- :func:`vet`: whether a candidate pair of entries is similar enough to link their documents;
+- :func:`components`: connected components of the linked documents (on one machine, or on a
+  driver once a distributed engine has shrunk the edge set);
+- :func:`plan_component`: verification, keep policy and boilerplate re-judgement of a component;
+- :func:`finish`: a document's final changes and text, checked to restore exactly, and
+  :func:`record_fields`, which marks a record's changes for restore.
+
+Workers get the run's configuration once (:func:`configure`), not with every task.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections import Counter
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from . import changes as changelog
+from .config import Config
+from .evidence import Lines
+from .formats import RAW, Row, json_style, record_json
+from .model import Change, DocResult, Document, Suspect
+from .neardup import Memo, choose_bands
+from .pipeline import Prepared, _verify, evidence_lines, passage_changes, plan, prepare, with_evidence
+from .signatures import band_keys
+
+#: Salts that keep the three kinds of band key apart (a passage's word and character signatures,
+#: a whole document's) so that only like is bucketed with like.
+_SALT = {"word": np.uint64(0), "char": np.uint64(0x5BD1E9955BD1E995), "doc": np.uint64(0xC2B2AE3D27D4EB4F)}
+
+
+@dataclass(frozen=True)
+class Sketch:
+    """What pass 1 keeps of a document."""
+
+    lines: Lines
+    keys: Any  # (n, bands) uint64: band keys of its comparable passages and of the whole document
+    low: Any  # (n, num_perm) uint8: the lowest byte of each signature value, to vet candidates
+    changes: tuple[Change, ...]
+    suspects: tuple[Suspect, ...]
+    prepared: bytes  # the pickled Prepared, so later passes need not run the stages again
+
+
+_CONFIG: Config | None = None
+
+
+def configure(config: Config) -> None:
+    """Set the configuration this process's stage functions use (once per worker)."""
+    global _CONFIG
+    _CONFIG = config
+
+
+def current_config() -> Config:
+    assert _CONFIG is not None, "worker not configured (call configure first)"
+    return _CONFIG
+
+
+def alone_changes(item: Prepared) -> tuple[Change, ...]:
+    """A document's changes when no other document bears on it: its boilerplate and repairs."""
+    return tuple(changelog.assign_ids(passage_changes(item, {d.index: d for d in item.boilerplate}, {})))
+
+
+def sketch(document: Document) -> Sketch:
+    """Worker: run the per-document stages and keep what the global stage needs."""
+    config = current_config()
+    nd = config.neardup
+    item = prepare(document, config)
+    bands, rows_per_band = choose_bands(nd.threshold, nd.num_perm, nd.target_recall)
+    removed = {d.index for d in item.boilerplate}
+    kept = [p for p in item.passages if p.index not in removed]
+    kept_keys = Counter(p.key for p in kept)
+    rows: list[Any] = []
+    salts: list[Any] = []
+    for channel, key, row in item.signatures:
+        # one entry per kept passage: a passage repeated within the document collides with itself
+        rows.extend([row] * kept_keys[key])
+        salts.extend([_SALT[channel]] * kept_keys[key])
+    if nd.documents:
+        keys = [p.key for p in kept if p.key]
+        if keys:
+            memo = Memo(nd)
+            memo.add_rows(item.signatures)
+            rows.append(np.minimum.reduce(memo.rows("word", keys), axis=0))
+            salts.append(_SALT["doc"])
+    if not rows:
+        empty = np.zeros((0, bands), dtype=np.uint64)
+        return Sketch(evidence_lines(item, config), empty, np.zeros((0, nd.num_perm), dtype=np.uint8),
+                      alone_changes(item), item.suspects, pickle.dumps(item, protocol=5))
+    stacked = np.stack(rows)
+    keys_array = band_keys(stacked, bands, rows_per_band) ^ np.array(salts, dtype=np.uint64)[:, None]
+    return Sketch(evidence_lines(item, config), keys_array, (stacked & 0xFF).astype(np.uint8),
+                  alone_changes(item), item.suspects, pickle.dumps(item, protocol=5))
+
+
+#: A candidate pair is linked when its b-bit estimate reaches ``threshold - VET_MARGIN``
+#: (see :class:`dedup.stream.BandSpill` for why candidates are vetted at all).
+VET_MARGIN = 0.25
+
+
+def vet(low_a: Any, low_b: Any, cutoff: float) -> Any:
+    """For rows of vetting bytes (the lowest byte of each signature value) of candidate pairs, a
+    boolean mask of the pairs whose b-bit MinHash estimate of Jaccard similarity reaches ``cutoff``."""
+    chance = 1 / 256
+    agree = (low_a == low_b).mean(axis=1)
+    return (agree - chance) / (1 - chance) >= cutoff
+
+
+def components(edges: Any, documents: int) -> list[list[int]]:
+    """Groups of documents linked by candidate pairs (``a << 32 | b``), each sorted, ordered by
+    first member."""
+    if not len(edges):
+        return []
+    a = (edges >> np.uint64(32)).astype(np.int64)
+    c = (edges & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    label = np.arange(documents, dtype=np.int64)
+    while True:  # label propagation with pointer jumping: each document ends at its component's minimum
+        low = np.minimum(label[a], label[c])
+        new = label.copy()
+        np.minimum.at(new, a, low)
+        np.minimum.at(new, c, low)
+        while True:
+            jumped = new[new]
+            if np.array_equal(jumped, new):
+                break
+            new = jumped
+        if np.array_equal(new, label):
+            break
+        label = new
+    involved = np.unique(np.concatenate([a, c]))
+    groups: dict[int, list[int]] = {}
+    for d in involved.tolist():
+        groups.setdefault(int(label[d]), []).append(d)
+    return [groups[k] for k in sorted(groups)]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A document's changes decided before pass 2 (its text is filled in when it is re-read)."""
+
+    changes: tuple[Change, ...]
+    dropped: bool
+    suspects: tuple[Suspect, ...]
+
+
+def finish(task: tuple[Document, Verdict | tuple[dict[int, str], Prepared]]) -> tuple[DocResult,
+                                                                                       tuple[Suspect, ...]]:
+    """A document's final changes and output, checked to restore exactly."""
+    document, how = task
+    if isinstance(how, tuple):  # recurring lines to judge: the rules again, knowing them
+        found, item = how
+        item = with_evidence(item, found, current_config())
+        how = Verdict(alone_changes(item), False, item.suspects)
+    changes = tuple(replace(c, text=document.text) if c.kind == "document-duplicate" else c for c in how.changes)
+    output = None if how.dropped else changelog.apply(document.text, changes)
+    _verify(document, output, changes)
+    return DocResult(document, changes, output), how.suspects
+
+
+def record_fields(row: Row | None, result: DocResult) -> DocResult:
+    """Mark a record's changes with its row, JSON style and, when restore needs it, the original."""
+    if row is None or not result.changes:
+        return result
+    record: str | None = None
+    style: str | None = None
+    if row.raw is not None and row.value is not None:
+        style = json_style(row.value, row.raw) if result.output is not None else RAW
+        if style == RAW:
+            record = row.raw.decode("utf-8", "surrogateescape")
+    elif row.value is not None and result.output is None:
+        record = record_json(row.value)
+    marked = []
+    for i, change in enumerate(result.changes):
+        marked.append(replace(change, row=row.row, encoding=style if i == 0 and style else change.encoding,
+                              record=record if i == 0 else None))
+    return replace(result, changes=tuple(marked))
+
+
+def plan_component(task: tuple[list[Prepared], dict[int, dict[int, str]]]) -> tuple[list[Verdict],
+                                                                                     list[tuple[str, ...]]]:
+    """Worker: plan one component; the verdicts (whole-document texts left out) and clusters."""
+    items, evidence = task
+    config = current_config()
+    results, near = plan(items, config, evidence)
+    verdicts = [Verdict(tuple(replace(c, text="") if c.kind == "document-duplicate" else c for c in result.changes),
+                        result.output is None, item.suspects)
+                for item, result in zip(items, results, strict=True)]
+    names = [item.document.doc for item in items]
+    found = [tuple(f"{names[d]}:{items[d].passages[i].line}" for d, i in cluster) for cluster in near.clusters]
+    return verdicts, found
