@@ -150,6 +150,12 @@ def _report(summary: dict[str, Any], out: Path, quiet: bool) -> None:
 @click.option("--keep", type=click.Choice(["first", "longest"]), help="Which copy of a duplicate is kept.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Processes for the per-document stages "
               "(default: all cores on large corpora). The output is the same for every value.")
+@click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True,
+              help="Where the run happens: this machine's cores, or Apache Spark (needs dedup[spark]).")
+@click.option("--spark-master", metavar="URL", help="Spark master (local[4], spark://host:7077, yarn, k8s://...); "
+              "default: the one spark-submit set, else local[*].")
+@click.option("--spark-conf", "spark_conf", multiple=True, metavar="KEY=VALUE",
+              help="A Spark setting, e.g. spark.executor.memory=8g (repeatable).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors (no progress bar).")
 @click.option("--accept", "accept_files", multiple=True, type=click.Path(path_type=Path), metavar="FILE",
               help="Review decisions to obey (TOML with [accept] ids/patterns, as report.html exports); repeatable.")
@@ -157,7 +163,7 @@ def _report(summary: dict[str, Any], out: Path, quiet: bool) -> None:
               help="Exit 1 when OUT differed from what this run wrote (a stale lock file); for hooks and CI.")
 def clean(paths: tuple[Path, ...], output: Path | None, config_file: Path | None, quiet: bool,
           fail_if_changed: bool, accept_files: tuple[Path, ...], jobs: int | None, report: bool | None,
-          **flags: Any) -> None:
+          engine: str, spark_master: str | None, spark_conf: tuple[str, ...], **flags: Any) -> None:
     """Clean PATHS (files or folders; default: seeds) into OUT (default: out).
 
     Writes OUT/corpus/ (cleaned documents, mirroring the input paths), OUT/changes.jsonl (every
@@ -172,12 +178,24 @@ def clean(paths: tuple[Path, ...], output: Path | None, config_file: Path | None
     for accept_file in accept_files:
         config = merge_accept(config, accept_file)
     out = output or Path(config.output)
+    if engine != "spark" and (spark_master or spark_conf):
+        raise UsageError("--spark-master and --spark-conf need --engine spark")
+    if engine == "spark" and jobs:
+        raise UsageError("--jobs is for the local engine; give Spark its cores with --spark-master local[N] "
+                         "or --spark-conf")
     progress = Progress(0, enabled=None if not quiet else False)
     clusters: list[tuple[str, ...]] = []
     try:
         before = _tree(out) if fail_if_changed else {}
-        items = run(input_paths, config, out, jobs=jobs, progress=progress, clusters=clusters)
-        summary = write_items(items, out, config, lambda: clusters, report)
+        if engine == "spark":
+            from . import spark
+
+            with spark.session(spark_master, spark_conf, quiet) as session:
+                items = spark.run(input_paths, config, out, session, progress=progress, clusters=clusters)
+                summary = write_items(items, out, config, lambda: clusters, report)
+        else:
+            items = run(input_paths, config, out, jobs=jobs, progress=progress, clusters=clusters)
+            summary = write_items(items, out, config, lambda: clusters, report)
     finally:
         progress.close()
     _report(summary, out, quiet)

@@ -50,6 +50,7 @@ from .rules import active_rules
 from .stages import (
     VET_MARGIN,
     Verdict,
+    bucket_pairs,
     components,
     configure,
     finish,
@@ -128,33 +129,29 @@ def fields_of(config: Config) -> Fields:
     return Fields(config.text_field, config.id_field, config.source_field)
 
 
+def read_shard(shard: Shard, fields: Fields) -> Iterator[tuple[Row | None, Document | Skipped]]:
+    """Every document (or problem) of one shard in order: a text file is one, a record shard many."""
+    if not shard.records:
+        yield None, corpus.read_source(corpus.Source(shard.path, shard.name))
+        return
+    for row in read_rows(shard, fields):
+        yield row, row.item
+
+
 def read(shards: Sequence[Shard], config: Config) -> Iterator[tuple[Shard, Row | None, Document | Skipped, int]]:
     """Every document (or problem) of every shard in order, with its document number (-1 if skipped)."""
     fields = fields_of(config)
     number = 0
     for shard in shards:
-        if not shard.records:
-            item = corpus.read_source(corpus.Source(shard.path, shard.name))
+        for row, item in read_shard(shard, fields):
             if isinstance(item, Document):
-                yield shard, None, item, number
+                yield shard, row, item, number
                 number += 1
             else:
-                yield shard, None, item, -1
-            continue
-        for row in read_rows(shard, fields):
-            if isinstance(row.item, Document):
-                yield shard, row, row.item, number
-                number += 1
-            else:
-                yield shard, row, row.item, -1
+                yield shard, row, item, -1
 
 
 # ---- pass 1: sketches ---------------------------------------------------------------------------
-
-#: Buckets up to this size are vetted pair by pair; larger ones (one passage printed thousands of
-#: times) by a star to their first member and a chain, which keeps the work linear.
-SMALL_BUCKET = 32
-
 
 class BandSpill:
     """Band keys on disk, one file per band, so candidate search loads one band at a time.
@@ -220,7 +217,7 @@ class BandSpill:
         found = []
         for b in range(self.bands):
             keys = np.fromfile(self.folder / f"band{b}.u64", dtype=np.uint64)
-            a, c = _bucket_pairs(keys)
+            a, c = bucket_pairs(keys)
             del keys
             a, c = _vetted(low, a, c, self.cutoff)
             da, dc = docs[a], docs[c]
@@ -234,28 +231,6 @@ def _vetted(low: Any, a: Any, c: Any, cutoff: float, chunk: int = 1 << 18) -> tu
     for lo in range(0, len(a), chunk):
         keep[lo:lo + chunk] = vet(low[a[lo:lo + chunk]], low[c[lo:lo + chunk]], cutoff)
     return a[keep], c[keep]
-
-
-def _bucket_pairs(keys: Any) -> tuple[Any, Any]:
-    """Pairs of entries sharing a key: every pair in small buckets, a star and a chain in big ones."""
-    order = np.argsort(keys, kind="stable")
-    sorted_keys = keys[order]
-    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-    sizes = np.diff(np.r_[starts, len(sorted_keys)])
-    firsts: list[Any] = []
-    seconds: list[Any] = []
-    for size in np.unique(sizes[(sizes >= 2) & (sizes <= SMALL_BUCKET)]).tolist():
-        at = starts[sizes == size]
-        i, j = np.triu_indices(size, 1)
-        firsts.append(order[(at[:, None] + i).ravel()])
-        seconds.append(order[(at[:, None] + j).ravel()])
-    for at, size in zip(starts[sizes > SMALL_BUCKET].tolist(), sizes[sizes > SMALL_BUCKET].tolist(), strict=True):
-        members = order[at:at + size]
-        firsts.extend([np.full(size - 1, members[0]), members[:-1]])
-        seconds.extend([members[1:], members[1:]])
-    if not firsts:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    return np.concatenate(firsts), np.concatenate(seconds)
 
 
 # ---- pass 2: results ----------------------------------------------------------------------------

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,3 +57,26 @@ def write_corpus(root: Path, files: dict[str, str | bytes]) -> Path:
 
 def read_tree(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """One Spark ``local[2]`` session for the whole test run (marked ``spark``; deselect with
+    ``-m "not spark"``). It is started from an empty temporary folder, so its Python workers can
+    only import dedup from where it is installed. In CI (``CI`` set) a missing pyspark fails."""
+    if not os.environ.get("CI"):
+        pytest.importorskip("pyspark", reason="pyspark not installed: pip install -e '.[spark]'")
+        if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+            pytest.skip("Spark needs Java 17+ (apt-get install openjdk-17-jre-headless)")
+    from dedup.spark import session
+
+    here = Path.cwd()
+    with tempfile.TemporaryDirectory(prefix="dedup-spark-") as away:
+        os.chdir(away)
+        try:
+            with session("local[2]", ["spark.ui.enabled=false", "spark.sql.shuffle.partitions=4",
+                                      "spark.default.parallelism=4"], quiet=True) as active:
+                os.chdir(here)
+                yield active
+        finally:
+            os.chdir(here)

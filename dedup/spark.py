@@ -1,0 +1,381 @@
+"""The Spark engine: the run of :mod:`dedup.stream`, with its passes spread over a cluster.
+
+Nothing here decides what happens to a document: every decision is a function of
+:mod:`dedup.stages` (the same ones the local engine calls), and this module only moves their
+inputs and outputs around. That is why the output is identical to the local engine's, byte for
+byte: the same sketches, the same candidate pairs, the same vetting, the same components, the same
+plans, consumed in the same order.
+
+The run, in Spark terms:
+
+1. **Sketch.** Shards are split across tasks in input order (a contiguous slice per task); each
+   task reads its shards with dedup's own readers and runs :func:`~dedup.stages.sketch` on every
+   document. Sketches are persisted on the executors' disks (they hold the prepared documents,
+   which the later stages need and which cost milliseconds to recompute).
+2. **Evidence.** Lines that recur within a source are counted by the driver's
+   :class:`~dedup.evidence.EvidenceTable`, streamed to it partition by partition in input order
+   (a few integers per short line: about 300 MB per million documents).
+3. **Candidates.** Each task packs the band keys of its documents into numpy blocks, routed by
+   ``(band, key)`` so a bucket lands whole in one partition; there
+   :func:`~dedup.stages.bucket_pairs` turns each bucket into candidate pairs, star and chain past
+   :data:`~dedup.stages.SMALL_BUCKET` members, so a passage printed 100,000 times costs 200,000
+   pairs, not 5·10⁹, and is never held as a Python list. Pairs are vetted on the executors with
+   :func:`~dedup.stages.vet` after a join with each entry's vetting bytes.
+4. **Components.** Up to :data:`DRIVER_EDGES` document pairs are joined on the driver by
+   :func:`~dedup.stages.components`; beyond that by the large-star/small-star algorithm (Kiveris
+   et al., 2014) on DataFrames, checkpointed every round so the lineage stays short.
+5. **Plans.** Each component's prepared documents are grouped and planned by
+   :func:`~dedup.stages.plan_component` on an executor (a component is planned in one piece, as
+   locally).
+6. **Results.** Shards are read again, each document is joined with its verdict (or its recurring
+   lines, or its pass-1 changes) and finished by :func:`~dedup.stages.finish`; the results are
+   sorted into input order and streamed to the driver one partition at a time, where
+   :func:`dedup.output.write_items` writes ``OUT`` exactly as the local engine does.
+
+Shards must be readable at the same path from the driver and every executor (a shared file
+system: NFS, Lustre, a mounted bucket, Databricks' ``/dbfs``).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .config import Config
+from .errors import UsageError
+from .evidence import EvidenceTable
+from .model import Document
+from .neardup import choose_bands
+from .pipeline import uses_evidence
+from .progress import Progress
+from .rules import active_rules
+from .stages import (
+    VET_MARGIN,
+    Verdict,
+    bucket_pairs,
+    components,
+    configure,
+    finish,
+    plan_component,
+    record_fields,
+    sketch,
+    vet,
+)
+from .stream import Item, fields_of, find_shards, read_shard
+
+#: Edge sets up to this many document pairs are brought to the driver and joined there (a sort
+#: and a few numpy passes, under a second per million pairs); larger ones stay on the cluster.
+DRIVER_EDGES = 2_000_000
+
+INSTALL_HINT = "install it with `pip install 'dedup[spark]'` (Spark also needs Java 17 or newer)"
+
+
+@contextmanager
+def session(master: str | None = None, conf: Sequence[str] = (), quiet: bool = False) -> Iterator[Any]:
+    """The Spark session to run on: the active one (a notebook's, a test's), or a new one for
+    ``master`` (``spark-submit`` passes its master and settings to it), stopped at the end only
+    if it was started here.
+
+    Worker processes must run the driver's Python, with dedup importable: ``PYSPARK_PYTHON`` is
+    set to this interpreter unless the user (or ``spark.pyspark.python``) chose another.
+    """
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise UsageError(f"--engine spark needs the `pyspark` package; {INSTALL_HINT}") from None
+    settings: dict[str, str] = {}
+    for item in conf:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--spark-conf {item}: expected KEY=VALUE, e.g. spark.executor.memory=8g")
+        settings[key.strip()] = value
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        yield active
+        return
+    if "spark.pyspark.python" not in settings:
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    builder = SparkSession.builder.appName("dedup")
+    if master:
+        builder = builder.master(master)
+    if quiet:
+        settings.setdefault("spark.ui.showConsoleProgress", "false")
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    try:
+        spark = builder.getOrCreate()
+    except Exception as exc:  # pyspark reports a missing or broken Java as a generic runtime error
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UsageError(f"Spark could not start ({first}); check `java -version` (17 or newer) and "
+                         "--spark-master") from None
+    spark.sparkContext.setLogLevel("WARN" if not quiet else "ERROR")
+    try:
+        yield spark
+    finally:
+        spark.stop()
+
+
+def run(paths: Sequence[str | Path], config: Config, output: Path | None, spark: Any,
+        progress: Progress | None = None, clusters: list[tuple[str, ...]] | None = None) -> Iterator[Item]:
+    """Clean the corpus under ``paths`` on ``spark``: the items of :func:`dedup.stream.run`, in order."""
+    from pyspark import StorageLevel
+
+    shards = find_shards(paths, config, output)
+    active_rules(config)  # fail on a bad rule before a task starts
+    sc = spark.sparkContext
+    conf = sc.broadcast(config)
+    shard_list = sc.broadcast(shards)
+    slices = max(1, min(len(shards), sc.defaultParallelism * 4))
+    fields = fields_of(config)
+
+    def documents(part: Iterator[int]) -> Iterator[tuple[tuple[int, int], Any]]:
+        configure(conf.value)
+        for i in part:
+            ordinal = 0
+            for _row, item in read_shard(shard_list.value[i], fields):
+                if isinstance(item, Document):
+                    yield (i, ordinal), sketch(item)
+                    ordinal += 1
+
+    if progress:
+        progress.stage("reading + rules (spark)")
+    sketches = sc.parallelize(range(len(shards)), slices).mapPartitions(documents, preservesPartitioning=True)
+    sketches.persist(StorageLevel.DISK_ONLY)
+    try:
+        counts = sketches.keys().map(lambda key: key[0]).countByValue()
+        offsets = np.zeros(len(shards) + 1, dtype=np.int64)
+        offsets[1:] = np.cumsum([counts.get(i, 0) for i in range(len(shards))])
+        starts = sc.broadcast(offsets)
+        total = int(offsets[-1])
+        numbered = sketches.map(lambda kv: (int(starts.value[kv[0][0]]) + kv[0][1], kv[1]),
+                                preservesPartitioning=True)
+
+        if progress:
+            progress.stage("near-duplicates (spark)")
+        evidence = _evidence(numbered, config) if uses_evidence(config) else {}
+        found = sc.broadcast(evidence)
+        edges = _edges(spark, numbered, config)
+        labels = _labels(spark, edges, total)
+        verdicts = _plans(numbered, labels, conf, found, clusters)
+        if progress:
+            progress.stage("writing (spark)")
+        yield from _results(sc, shards, slices, fields, conf, shard_list, starts, numbered, verdicts, found)
+    finally:
+        sketches.unpersist()
+
+
+def _evidence(numbered: Any, config: Config) -> dict[int, dict[int, str]]:
+    """Every document's recurring lines, counted on the driver from lines streamed in input order."""
+    table = EvidenceTable(config.evidence)
+    for number, lines in numbered.map(lambda kv: (kv[0], kv[1].lines)).toLocalIterator():
+        table.add(number, lines)
+    return table.recurring()
+
+
+def _edges(spark: Any, numbered: Any, config: Config) -> Any:
+    """The vetted candidate document pairs as a DataFrame ``(a, b)``, ``a <= b``, distinct."""
+    nd = config.neardup
+    bands, _rows = choose_bands(nd.threshold, nd.num_perm, nd.target_recall)
+    cutoff = nd.threshold - VET_MARGIN
+    parts = max(1, numbered.getNumPartitions())
+
+    def blocks(part: Iterator[tuple[int, Any]]) -> Iterator[tuple[int, tuple[bytes, bytes, bytes, bytes]]]:
+        band_l, key_l, doc_l, j_l = [], [], [], []
+        for number, found in part:
+            keys = found.keys
+            if not len(keys):
+                continue
+            n = len(keys)
+            key_l.append(np.ascontiguousarray(keys.T).ravel())
+            band_l.append(np.repeat(np.arange(bands, dtype=np.uint16), n))
+            doc_l.append(np.full(n * bands, number, dtype=np.int64))
+            j_l.append(np.tile(np.arange(n, dtype=np.int32), bands))
+        if not key_l:
+            return
+        band, key = np.concatenate(band_l), np.concatenate(key_l)
+        doc, j = np.concatenate(doc_l), np.concatenate(j_l)
+        with np.errstate(over="ignore"):
+            target = ((key + band.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) % np.uint64(parts)).astype(
+                np.int64)
+        for p in np.unique(target).tolist():
+            at = target == p
+            yield p, (band[at].tobytes(), key[at].tobytes(), doc[at].tobytes(), j[at].tobytes())
+
+    def pairs(part: Iterator[tuple[int, tuple[bytes, bytes, bytes, bytes]]]) -> Iterator[tuple[int, int, int, int]]:
+        got = [blob for _p, blob in part]
+        if not got:
+            return
+        band = np.concatenate([np.frombuffer(b[0], dtype=np.uint16) for b in got])
+        key = np.concatenate([np.frombuffer(b[1], dtype=np.uint64) for b in got])
+        doc = np.concatenate([np.frombuffer(b[2], dtype=np.int64) for b in got])
+        j = np.concatenate([np.frombuffer(b[3], dtype=np.int32) for b in got])
+        found = []
+        for b in np.unique(band).tolist():
+            at = np.flatnonzero(band == b)
+            at = at[np.lexsort((j[at], doc[at]))]  # entry order, as the local engine appends them
+            a, c = bucket_pairs(key[at])
+            found.append(np.stack([doc[at[a]], j[at[a]], doc[at[c]], j[at[c]]], axis=1))
+        yield from map(tuple, np.unique(np.concatenate(found), axis=0).tolist())
+
+    def lows(part: Iterator[tuple[int, Any]]) -> Iterator[tuple[int, int, bytes]]:
+        for number, found in part:
+            for j in range(len(found.low)):
+                yield number, j, found.low[j].tobytes()
+
+    def vetted(part: Iterator[Any]) -> Iterator[tuple[int, int]]:
+        rows = list(part)
+        for lo in range(0, len(rows), 1 << 16):
+            chunk = rows[lo:lo + (1 << 16)]
+            la = np.frombuffer(b"".join(r[2] for r in chunk), dtype=np.uint8).reshape(len(chunk), -1)
+            lc = np.frombuffer(b"".join(r[3] for r in chunk), dtype=np.uint8).reshape(len(chunk), -1)
+            for r, keep in zip(chunk, vet(la, lc, cutoff).tolist(), strict=True):
+                if keep:
+                    yield min(r[0], r[1]), max(r[0], r[1])
+
+    candidates = numbered.mapPartitions(blocks).partitionBy(parts, lambda p: p).mapPartitions(pairs)
+    cand = spark.createDataFrame(candidates, "ad long, aj int, cd long, cj int").distinct()
+    low = spark.createDataFrame(numbered.mapPartitions(lows), "d long, j int, low binary")
+    la = low.withColumnRenamed("d", "ad").withColumnRenamed("j", "aj").withColumnRenamed("low", "la")
+    lc = low.withColumnRenamed("d", "cd").withColumnRenamed("j", "cj").withColumnRenamed("low", "lc")
+    joined = cand.join(la, ["ad", "aj"]).join(lc, ["cd", "cj"]).select("ad", "cd", "la", "lc")
+    return spark.createDataFrame(joined.rdd.mapPartitions(vetted), "a long, b long").distinct()
+
+
+def _labels(spark: Any, edges: Any, documents: int) -> Any:
+    """(document, component) for every document in a component, the component named by its first
+    document: joined on the driver when the edge set is small, on the cluster when it is not."""
+    count = edges.count()
+    if count <= DRIVER_EDGES:
+        packed = np.array([(a << 32) | b for a, b in edges.toLocalIterator()], dtype=np.uint64)
+        groups = components(np.sort(packed), documents)
+        pairs = [(d, group[0]) for group in groups for d in group]
+        return spark.sparkContext.parallelize(pairs, max(1, min(len(pairs) // 10_000 + 1, 64)))
+    return cluster_labels(spark, edges).rdd.map(lambda r: (r[0], r[1]))
+
+
+def cluster_labels(spark: Any, edges: Any, checkpoint_every: int = 1) -> Any:
+    """Connected components of an edge DataFrame ``(a, b)`` by alternating large-star and
+    small-star rounds (Kiveris et al., "Connected components in MapReduce and beyond", 2014),
+    as a DataFrame ``(node, label)`` where ``label`` is the smallest node of the component.
+
+    Each round needs only per-node minima and joins (no neighbour lists), so a node with millions
+    of neighbours (a hot bucket's first member) is an aggregate, not a list. Rounds are
+    checkpointed (reliably when the SparkContext has a checkpoint folder, locally otherwise) so the
+    lineage does not grow with the number of rounds, which is O(log² n).
+    """
+    from pyspark.sql import functions as F
+
+    checkpointed = spark.sparkContext.getCheckpointDir() is not None
+
+    def keep(df: Any) -> Any:
+        return df.checkpoint(eager=True) if checkpointed else df.localCheckpoint(eager=True)
+
+    def both(e: Any) -> Any:
+        return e.select(F.col("a").alias("u"), F.col("b").alias("v")).union(
+            e.select(F.col("b").alias("u"), F.col("a").alias("v")))
+
+    def normal(e: Any) -> Any:
+        e = e.where(F.col("u") != F.col("v"))
+        return e.select(F.least("u", "v").alias("a"), F.greatest("u", "v").alias("b")).distinct()
+
+    def large_star(e: Any) -> Any:
+        nb = both(e)
+        low = nb.groupBy("u").agg(F.least(F.min("v"), F.col("u")).alias("m"))
+        return normal(nb.join(low, "u").where(F.col("v") > F.col("u")).select(F.col("v").alias("u"),
+                                                                             F.col("m").alias("v")))
+
+    def small_star(e: Any) -> Any:
+        nb = both(e).where(F.col("v") <= F.col("u"))
+        low = nb.groupBy("u").agg(F.least(F.min("v"), F.col("u")).alias("m"))
+        moved = nb.join(low, "u").select(F.col("v").alias("u"), F.col("m").alias("v"))
+        return normal(moved.union(low.select(F.col("u"), F.col("m").alias("v"))))
+
+    current = keep(normal(edges.select(F.col("a").alias("u"), F.col("b").alias("v"))))
+    rounds = 0
+    while True:
+        following = small_star(large_star(current))
+        rounds += 1
+        if rounds % checkpoint_every == 0:
+            following = keep(following)
+        if following.count() == current.count() and following.exceptAll(current).isEmpty():
+            break
+        current = following
+    # converged: every edge joins a node to its component's smallest node
+    members = current.select(F.col("b").alias("node"), F.col("a").alias("label"))
+    roots = current.select(F.col("a").alias("node"), F.col("a").alias("label"))
+    # a document linked only to itself (two similar passages of its own) is a component too
+    alone = edges.where(F.col("a") == F.col("b")).select(F.col("a").alias("node"), F.col("a").alias("label"))
+    return members.union(roots).union(alone).groupBy("node").agg(F.min("label").alias("label"))
+
+
+def _plans(numbered: Any, labels: Any, conf: Any, found: Any,
+           clusters: list[tuple[str, ...]] | None) -> Any:
+    """Every component planned on an executor: an RDD of (document, verdict)."""
+
+    def plan_group(item: tuple[int, Any]) -> tuple[int, list[tuple[int, Verdict]], list[tuple[str, ...]]]:
+        label, members = item
+        configure(conf.value)
+        ordered = sorted(members)
+        group = [d for d, _p in ordered]
+        evidence = found.value
+        prepared = [pickle.loads(p) for _d, p in ordered]
+        decided, near = plan_component((prepared, {i: evidence[d] for i, d in enumerate(group) if d in evidence}))
+        return label, list(zip(group, decided, strict=True)), near
+
+    planned = (numbered.map(lambda kv: (kv[0], kv[1].prepared)).join(labels)
+               .map(lambda kv: (kv[1][1], (kv[0], kv[1][0]))).groupByKey().map(plan_group))
+    from pyspark import StorageLevel
+
+    planned.persist(StorageLevel.DISK_ONLY)
+    if clusters is not None:
+        for _label, near in sorted(planned.map(lambda p: (p[0], p[2])).collect()):
+            clusters.extend(near)
+    return planned.flatMap(lambda p: p[1])
+
+
+def _results(sc: Any, shards: Sequence[Any], slices: int, fields: Any, conf: Any, shard_list: Any,
+             starts: Any, numbered: Any, verdicts: Any, found: Any) -> Iterator[Item]:
+    """Pass 2: shards read again, every document finished with what decides it, in input order."""
+
+    def how(kv: tuple[int, Any]) -> tuple[int, Any]:
+        number, item = kv
+        evidence = found.value
+        if number in evidence:
+            return number, (evidence[number], item.prepared)
+        return number, Verdict(item.changes, False, item.suspects)
+
+    decided = numbered.map(how).leftOuterJoin(verdicts).mapValues(lambda v: v[1] if v[1] is not None else v[0])
+
+    def rows(part: Iterator[int]) -> Iterator[tuple[int, Any]]:
+        for i in part:
+            ordinal = 0
+            for k, (row, item) in enumerate(read_shard(shard_list.value[i], fields)):
+                number = -1
+                if isinstance(item, Document):
+                    number = int(starts.value[i]) + ordinal
+                    ordinal += 1
+                yield number, (i, k, row, item)
+
+    def done(kv: tuple[int, Any]) -> tuple[tuple[int, int], Any]:
+        _number, ((i, k, row, document), decision) = kv
+        configure(conf.value)
+        if isinstance(decision, tuple):
+            evidence, pickled = decision
+            decision = (evidence, pickle.loads(pickled))
+        result, suspects = finish((document, decision))
+        warning = f"{result.document.doc}: empty file; copied as it is" if not result.document.text else None
+        return (i, k), (row, record_fields(row, result), suspects, warning)
+
+    read = sc.parallelize(range(len(shards)), slices).mapPartitions(rows)
+    skipped = read.filter(lambda kv: kv[0] < 0).map(lambda kv: ((kv[1][0], kv[1][1]), (kv[1][2], kv[1][3], (), None)))
+    finished = read.filter(lambda kv: kv[0] >= 0).join(decided).map(done)
+    ordered = finished.union(skipped).sortByKey(numPartitions=max(1, slices))
+    for (i, _k), (row, result, suspects, warning) in ordered.toLocalIterator():
+        yield Item(shards[i], row, result, suspects, warning)

@@ -1,0 +1,202 @@
+"""The Spark engine gives the local engine's output exactly, and survives a hot bucket.
+
+Every test here shares one ``local[2]`` session (the ``spark`` fixture in conftest.py), started from
+a temporary working folder so the workers must import dedup from its installation, not from the
+checkout. Deselect them with ``-m "not spark"`` where Java or pyspark is missing.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from conftest import read_tree
+from test_scale import WIDGETS, WORDS
+
+from dedup import Config
+from dedup.cli import main
+from dedup.errors import UsageError
+from dedup.evidence import Lines
+from dedup.output import write_items
+from dedup.stages import Sketch, components
+from dedup.stream import run as local_run
+
+pytestmark = pytest.mark.spark
+
+HOT = ("Our newsroom follows the council, the courts and the schools of the valley every day of the year, "
+       "and relies on readers like you to keep doing it.")
+HOSTS = ["valley-courier.example", "north-ledger.example", "river-post.example", "hill-times.example"]
+FURNITURE = {host: f"More from the {host.split('.')[0].replace('-', ' ').title()} desk this week" for host in HOSTS}
+
+
+def paragraph(rng: random.Random, low: int = 12, high: int = 45) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(rng.randint(low, high))) + "."
+
+
+def edited(rng: random.Random, text: str, rate: float) -> str:
+    """``text`` with about ``rate`` of its words replaced, line by line."""
+    lines = []
+    for line in text.split("\n"):
+        words = line.split(" ")
+        lines.append(" ".join(rng.choice(WORDS) if w and rng.random() < rate else w for w in words))
+    return "\n".join(lines)
+
+
+def planted_corpus(root: Path, documents: int = 2400, seed: int = 7) -> Path:
+    """JSONL shards (one gzip), a text folder, bad records; near-duplicate documents, shared and
+    hot paragraphs, and per-site furniture lines only cross-document evidence can find."""
+    rng = random.Random(seed)
+    shared = [paragraph(rng, 30, 40) for _ in range(40)]
+    texts: list[str] = []
+    rows: list[dict[str, Any]] = []
+    for i in range(documents):
+        host = HOSTS[i % len(HOSTS)]
+        if i > 50 and i % 11 == 0:  # a near-duplicate of an earlier document
+            text = edited(rng, texts[rng.randrange(len(texts))], 0.02)
+        else:
+            lines = [f"Story {i}"] + [paragraph(rng) for _ in range(rng.randint(3, 6))]
+            if i % 4 == 0:
+                lines.insert(2, edited(rng, rng.choice(shared), 0.03))
+            if i % 9 == 0:
+                lines.append(HOT)
+            if i % 3 == 0:
+                lines.append(FURNITURE[host])
+            lines.append(rng.choice(WIDGETS))
+            text = "\n".join(lines) + "\n"
+        texts.append(text)
+        rows.append({"id": f"n{i}", "text": text, "url": f"https://{host}/{i}", "meta": {"n": i, "é": "ü"}})
+    shards = 6
+    per = len(rows) // shards
+    for s in range(shards):
+        part = rows[s * per:(s + 1) * per] if s < shards - 1 else rows[s * per:]
+        data = b"".join(json.dumps(r, ensure_ascii=s % 2 == 0).encode() + b"\n" for r in part)
+        if s == 2:
+            data += b"{not json\n" + json.dumps({"id": "x", "text": 5}).encode() + b"\n"
+        path = root / "web" / (f"part-{s:04d}.jsonl" + (".gz" if s == 3 else ""))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(gzip.compress(data, mtime=0) if s == 3 else data)
+    for k in range(12):
+        (root / "notes").mkdir(exist_ok=True)
+        (root / "notes" / f"note{k:02d}.txt").write_text(texts[k * 37] if k % 4 == 0 else
+                                                         "\n".join(paragraph(rng) for _ in range(3)) + "\n")
+    return root
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return planted_corpus(tmp_path_factory.mktemp("spark") / "in")
+
+
+def outputs(tmp: Path, corpus: Path, spark: Any, config: Config) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    from dedup.spark import run as spark_run
+
+    local_clusters: list[tuple[str, ...]] = []
+    write_items(local_run([corpus], config, None, 2, None, local_clusters), tmp / "local", config,
+                lambda: local_clusters)
+    spark_clusters: list[tuple[str, ...]] = []
+    write_items(spark_run([corpus], config, None, spark, None, spark_clusters), tmp / "spark", config,
+                lambda: spark_clusters)
+    return read_tree(tmp / "local"), read_tree(tmp / "spark")
+
+
+def test_spark_output_equals_the_local_engine_byte_for_byte(tmp_path: Path, corpus: Path, spark: Any) -> None:
+    local, distributed = outputs(tmp_path, corpus, spark, Config())
+    assert sorted(local) == sorted(distributed)
+    for name in local:
+        assert local[name] == distributed[name], name
+    summary = json.loads(local["summary.json"])
+    kinds = summary["changes"]["by_kind"]
+    # the corpus exercises every global stage: whole-document and passage duplicates, evidence, bad rows
+    assert kinds.get("document-duplicate", 0) >= 150 and kinds.get("duplicate", 0) >= 300
+    assert summary["documents"]["skipped"] == 2
+    changes = [json.loads(line) for line in local["changes.jsonl"].decode().splitlines()]
+    # the hot paragraph (in 267 documents: a bucket past SMALL_BUCKET) goes everywhere but once
+    assert sum(1 for c in changes if HOT in c.get("text", "") and c["kind"] != "document-duplicate") >= 220
+    assert any(c.get("rule") == "recurring-line" for c in changes)
+
+
+def test_spark_follows_the_configuration(tmp_path: Path, corpus: Path, spark: Any) -> None:
+    """A stricter threshold and no evidence: still the local engine's output."""
+    from dataclasses import replace
+
+    config = Config()
+    config = replace(config, neardup=replace(config.neardup, threshold=0.9),
+                     rules=replace(config.rules, disable=("recurring-line",)))
+    local, distributed = outputs(tmp_path, corpus, spark, config)
+    assert local == distributed
+
+
+def test_cli_engine_spark_runs_from_any_folder(tmp_path: Path, corpus: Path, spark: Any,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["clean", str(corpus), "-o", "spark-out", "--engine", "spark", "-q"])
+    assert result.exit_code == 2, result.output  # the two bad records
+    local = CliRunner().invoke(main, ["clean", str(corpus), "-o", "local-out", "-q"])
+    assert local.exit_code == 2
+    assert read_tree(tmp_path / "spark-out") == read_tree(tmp_path / "local-out")
+
+
+def random_edges(rng: random.Random, nodes: int, count: int) -> Any:
+    pairs = {tuple(sorted((rng.randrange(nodes), rng.randrange(nodes)))) for _ in range(count)}
+    pairs |= {(0, k) for k in range(1, nodes, 5)}  # a hub: one node linked to a fifth of the graph
+    return np.array(sorted((a << 32) | b for a, b in pairs), dtype=np.uint64)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_large_star_small_star_equals_the_local_components(spark: Any, seed: int) -> None:
+    from dedup.spark import cluster_labels
+
+    rng = random.Random(seed)
+    nodes = 3000
+    edges = random_edges(rng, nodes, 1200)
+    frame = spark.createDataFrame([(int(e >> np.uint64(32)), int(e & np.uint64(0xFFFFFFFF))) for e in edges],
+                                  "a long, b long")
+    labels = dict(cluster_labels(spark, frame).collect())
+    expected = {d: group[0] for group in components(edges, nodes) for d in group}
+    assert labels == expected
+    assert len(set(labels.values())) > 10  # many components, not one
+
+
+def test_a_passage_in_100k_documents_is_a_star_and_a_chain_not_a_crash(spark: Any) -> None:
+    """A hot bucket (one passage in 100,000 documents) costs linear work on the executors."""
+    from dedup.spark import _edges, cluster_labels
+
+    n = 100_000
+    config = Config()
+    bands = 25
+    hot = np.arange(1, bands + 1, dtype=np.uint64)[None, :]
+    low = np.full((1, 128), 7, dtype=np.uint8)
+    lines = Lines("s", 0, (), ())
+
+    def sketches(part: Any) -> Any:
+        for d in part:
+            yield d, Sketch(lines, hot, low, (), (), b"")
+
+    numbered = spark.sparkContext.parallelize(range(n), 8).mapPartitions(sketches, preservesPartitioning=True)
+    edges = _edges(spark, numbered, config)
+    assert edges.count() == 2 * (n - 1) - 1  # a star to document 0 and a chain; they share (0, 1)
+    labels = cluster_labels(spark, edges)
+    assert labels.select("label").distinct().collect() == [(0,)] and labels.count() == n
+
+
+def test_missing_pyspark_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dedup import spark as engine
+
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)
+    with pytest.raises(UsageError, match=r"dedup\[spark\]"), engine.session():
+        pass
+
+
+def test_spark_options_need_the_spark_engine(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["clean", str(tmp_path), "--spark-master", "local[2]"])
+    assert result.exit_code == 2 and "--engine spark" in result.output
+    result = CliRunner().invoke(main, ["clean", str(tmp_path), "--engine", "spark", "-j", "2"])
+    assert result.exit_code == 2 and "--jobs is for the local engine" in result.output
