@@ -135,27 +135,30 @@ def run(paths: Sequence[str | Path], config: Config, output: Path | None, spark:
     slices = max(1, min(len(shards), sc.defaultParallelism * 4))
     fields = fields_of(config)
 
-    def documents(part: Iterator[int]) -> Iterator[tuple[tuple[int, int], Any]]:
+    def documents(part: Iterator[int]) -> Iterator[tuple[int, int, Any]]:
         configure(conf.value)
         for i in part:
             ordinal = 0
             for _row, item in read_shard(shard_list.value[i], fields):
                 if isinstance(item, Document):
-                    yield (i, ordinal), sketch(item)
+                    yield i, ordinal, sketch(item)
                     ordinal += 1
+                else:  # a skipped file or record keeps its place, so pass 2 can zip with this
+                    yield i, -1, None
 
     if progress:
         progress.stage("reading + rules (spark)")
-    sketches = sc.parallelize(range(len(shards)), slices).mapPartitions(documents, preservesPartitioning=True)
-    sketches.persist(StorageLevel.DISK_ONLY)
+    # one element per input item, in input order (parallelize slices the shards contiguously)
+    units = sc.parallelize(range(len(shards)), slices).mapPartitions(documents, preservesPartitioning=True)
+    units.persist(StorageLevel.DISK_ONLY)
     try:
-        counts = sketches.keys().map(lambda key: key[0]).countByValue()
+        counts = units.filter(lambda u: u[2] is not None).map(lambda u: u[0]).countByValue()
         offsets = np.zeros(len(shards) + 1, dtype=np.int64)
         offsets[1:] = np.cumsum([counts.get(i, 0) for i in range(len(shards))])
         starts = sc.broadcast(offsets)
         total = int(offsets[-1])
-        numbered = sketches.map(lambda kv: (int(starts.value[kv[0][0]]) + kv[0][1], kv[1]),
-                                preservesPartitioning=True)
+        numbered = units.filter(lambda u: u[2] is not None).map(
+            lambda u: (int(starts.value[u[0]]) + u[1], u[2]), preservesPartitioning=True)
 
         if progress:
             progress.stage("near-duplicates (spark)")
@@ -163,12 +166,12 @@ def run(paths: Sequence[str | Path], config: Config, output: Path | None, spark:
         found = sc.broadcast(evidence)
         edges = _edges(spark, numbered, config)
         labels = _labels(spark, edges, total)
-        verdicts = _plans(numbered, labels, conf, found, clusters)
+        planned = _plans(numbered, labels, conf, found, clusters)
         if progress:
             progress.stage("writing (spark)")
-        yield from _results(sc, shards, slices, fields, conf, shard_list, starts, numbered, verdicts, found)
+        yield from _results(sc, shards, slices, fields, conf, shard_list, starts, units, planned, found)
     finally:
-        sketches.unpersist()
+        units.unpersist()
 
 
 def _evidence(numbered: Any, config: Config) -> dict[int, dict[int, str]]:
@@ -248,19 +251,16 @@ def _edges(spark: Any, numbered: Any, config: Config) -> Any:
     return spark.createDataFrame(joined.rdd.mapPartitions(vetted), "a long, b long").distinct()
 
 
-def _labels(spark: Any, edges: Any, documents: int) -> Any:
-    """(document, component) for every document in a component, the component named by its first
-    document: joined on the driver when the edge set is small, on the cluster when it is not."""
-    count = edges.count()
-    if count <= DRIVER_EDGES:
+def _labels(spark: Any, edges: Any, documents: int) -> dict[int, int] | Any:
+    """Each document in a component and its component, named by its first document: a dict when
+    the edge set was small enough to join on the driver, else an RDD of (document, component)."""
+    if edges.count() <= DRIVER_EDGES:
         packed = np.array([(a << 32) | b for a, b in edges.toLocalIterator()], dtype=np.uint64)
-        groups = components(np.sort(packed), documents)
-        pairs = [(d, group[0]) for group in groups for d in group]
-        return spark.sparkContext.parallelize(pairs, max(1, min(len(pairs) // 10_000 + 1, 64)))
+        return {d: group[0] for group in components(np.sort(packed), documents) for d in group}
     return cluster_labels(spark, edges).rdd.map(lambda r: (r[0], r[1]))
 
 
-def cluster_labels(spark: Any, edges: Any, checkpoint_every: int = 1) -> Any:
+def cluster_labels(spark: Any, edges: Any, checkpoint_every: int = 1, rounds: list[int] | None = None) -> Any:
     """Connected components of an edge DataFrame ``(a, b)`` by alternating large-star and
     small-star rounds (Kiveris et al., "Connected components in MapReduce and beyond", 2014),
     as a DataFrame ``(node, label)`` where ``label`` is the smallest node of the component.
@@ -268,7 +268,8 @@ def cluster_labels(spark: Any, edges: Any, checkpoint_every: int = 1) -> Any:
     Each round needs only per-node minima and joins (no neighbour lists), so a node with millions
     of neighbours (a hot bucket's first member) is an aggregate, not a list. Rounds are
     checkpointed (reliably when the SparkContext has a checkpoint folder, locally otherwise) so the
-    lineage does not grow with the number of rounds, which is O(log² n).
+    lineage does not grow with the number of rounds, which is O(log² n) (``rounds``, if given,
+    receives how many were needed).
     """
     from pyspark.sql import functions as F
 
@@ -298,15 +299,17 @@ def cluster_labels(spark: Any, edges: Any, checkpoint_every: int = 1) -> Any:
         return normal(moved.union(low.select(F.col("u"), F.col("m").alias("v"))))
 
     current = keep(normal(edges.select(F.col("a").alias("u"), F.col("b").alias("v"))))
-    rounds = 0
+    done = 0
     while True:
         following = small_star(large_star(current))
-        rounds += 1
-        if rounds % checkpoint_every == 0:
+        done += 1
+        if done % checkpoint_every == 0:
             following = keep(following)
         if following.count() == current.count() and following.exceptAll(current).isEmpty():
             break
         current = following
+    if rounds is not None:
+        rounds.append(done)
     # converged: every edge joins a node to its component's smallest node
     members = current.select(F.col("b").alias("node"), F.col("a").alias("label"))
     roots = current.select(F.col("a").alias("node"), F.col("a").alias("label"))
@@ -315,9 +318,14 @@ def cluster_labels(spark: Any, edges: Any, checkpoint_every: int = 1) -> Any:
     return members.union(roots).union(alone).groupBy("node").agg(F.min("label").alias("label"))
 
 
-def _plans(numbered: Any, labels: Any, conf: Any, found: Any,
+def _plans(numbered: Any, labels: dict[int, int] | Any, conf: Any, found: Any,
            clusters: list[tuple[str, ...]] | None) -> Any:
-    """Every component planned on an executor: an RDD of (document, verdict)."""
+    """Every component planned on an executor: an RDD of (component, [(document, verdict)], clusters).
+
+    Only the prepared documents of components travel: picked out by a broadcast of the labels
+    when they came back to the driver, by a join when they did not.
+    """
+    from pyspark import StorageLevel
 
     def plan_group(item: tuple[int, Any]) -> tuple[int, list[tuple[int, Verdict]], list[tuple[str, ...]]]:
         label, members = item
@@ -329,53 +337,75 @@ def _plans(numbered: Any, labels: Any, conf: Any, found: Any,
         decided, near = plan_component((prepared, {i: evidence[d] for i, d in enumerate(group) if d in evidence}))
         return label, list(zip(group, decided, strict=True)), near
 
-    planned = (numbered.map(lambda kv: (kv[0], kv[1].prepared)).join(labels)
-               .map(lambda kv: (kv[1][1], (kv[0], kv[1][0]))).groupByKey().map(plan_group))
-    from pyspark import StorageLevel
-
+    if isinstance(labels, dict):
+        named = numbered.context.broadcast(labels)
+        members = numbered.filter(lambda kv: kv[0] in named.value).map(
+            lambda kv: (named.value[kv[0]], (kv[0], kv[1].prepared)))
+    else:
+        members = (numbered.map(lambda kv: (kv[0], kv[1].prepared)).join(labels)
+                   .map(lambda kv: (kv[1][1], (kv[0], kv[1][0]))))
+    planned = members.groupByKey().map(plan_group)
     planned.persist(StorageLevel.DISK_ONLY)
     if clusters is not None:
         for _label, near in sorted(planned.map(lambda p: (p[0], p[2])).collect()):
             clusters.extend(near)
-    return planned.flatMap(lambda p: p[1])
+    return planned
+
+
+#: Up to this many documents' verdicts (the members of components: a few hundred bytes each) go
+#: to every executor as a broadcast, so pass 2 needs no shuffle at all; beyond, they are joined.
+BROADCAST_VERDICTS = 1_000_000
 
 
 def _results(sc: Any, shards: Sequence[Any], slices: int, fields: Any, conf: Any, shard_list: Any,
-             starts: Any, numbered: Any, verdicts: Any, found: Any) -> Iterator[Item]:
-    """Pass 2: shards read again, every document finished with what decides it, in input order."""
+             starts: Any, units: Any, planned: Any, found: Any) -> Iterator[Item]:
+    """Pass 2: shards read again, every item finished with what decides it, in input order.
 
-    def how(kv: tuple[int, Any]) -> tuple[int, Any]:
-        number, item = kv
-        evidence = found.value
-        if number in evidence:
-            return number, (evidence[number], item.prepared)
-        return number, Verdict(item.changes, False, item.suspects)
+    The re-read yields the same items in the same partitions as the sketch pass, so it is zipped
+    with each item's decision (its pass-1 changes, its recurring lines or a broadcast verdict)
+    and streamed to the driver in order. Past :data:`BROADCAST_VERDICTS`, verdicts are joined by
+    document number instead, and the results sorted back into input order.
+    """
+    verdicts = planned.flatMap(lambda p: p[1])
+    small = verdicts.count() <= BROADCAST_VERDICTS
+    decided = sc.broadcast(dict(verdicts.collect()) if small else {})
 
-    decided = numbered.map(how).leftOuterJoin(verdicts).mapValues(lambda v: v[1] if v[1] is not None else v[0])
+    def how(unit: tuple[int, int, Any]) -> Any:
+        i, ordinal, found_sketch = unit
+        if found_sketch is None:
+            return None
+        number = int(starts.value[i]) + ordinal
+        if number in decided.value:
+            return decided.value[number]
+        if number in found.value:
+            return found.value[number], found_sketch.prepared
+        return Verdict(found_sketch.changes, False, found_sketch.suspects)
 
-    def rows(part: Iterator[int]) -> Iterator[tuple[int, Any]]:
+    def rows(part: Iterator[int]) -> Iterator[tuple[int, int, Any, Any]]:
         for i in part:
-            ordinal = 0
             for k, (row, item) in enumerate(read_shard(shard_list.value[i], fields)):
-                number = -1
-                if isinstance(item, Document):
-                    number = int(starts.value[i]) + ordinal
-                    ordinal += 1
-                yield number, (i, k, row, item)
+                yield i, k, row, item
 
-    def done(kv: tuple[int, Any]) -> tuple[tuple[int, int], Any]:
-        _number, ((i, k, row, document), decision) = kv
+    def done(pair: tuple[tuple[int, int, Any, Any], Any]) -> tuple[tuple[int, int], Any]:
+        (i, k, row, item), decision = pair
+        if decision is None:
+            return (i, k), (row, item, (), None)
         configure(conf.value)
         if isinstance(decision, tuple):
             evidence, pickled = decision
             decision = (evidence, pickle.loads(pickled))
-        result, suspects = finish((document, decision))
+        result, suspects = finish((item, decision))
         warning = f"{result.document.doc}: empty file; copied as it is" if not result.document.text else None
         return (i, k), (row, record_fields(row, result), suspects, warning)
 
     read = sc.parallelize(range(len(shards)), slices).mapPartitions(rows)
-    skipped = read.filter(lambda kv: kv[0] < 0).map(lambda kv: ((kv[1][0], kv[1][1]), (kv[1][2], kv[1][3], (), None)))
-    finished = read.filter(lambda kv: kv[0] >= 0).join(decided).map(done)
-    ordered = finished.union(skipped).sortByKey(numPartitions=max(1, slices))
+    if small:
+        ordered = read.zip(units.map(how)).map(done)
+    else:
+        keyed = units.map(lambda u: (int(starts.value[u[0]]) + u[1] if u[2] is not None else -1, how(u)))
+        numbered_rows = read.zip(keyed).map(lambda pair: (pair[1][0], (pair[0], pair[1][1])))
+        joined = numbered_rows.leftOuterJoin(verdicts).map(
+            lambda kv: (kv[1][0][0], kv[1][1] if kv[1][1] is not None else kv[1][0][1]))
+        ordered = joined.map(done).sortByKey(numPartitions=max(1, slices))
     for (i, _k), (row, result, suspects, warning) in ordered.toLocalIterator():
         yield Item(shards[i], row, result, suspects, warning)
