@@ -75,6 +75,7 @@ def test_summary_fields_are_the_documented_ones() -> None:
 
 @pytest.mark.parametrize("section", ["A tour of the output", "Commands", "Reviewing a run", "Use as a pre-commit hook",
                                      "The change log: `changes.jsonl`", "The summary: `summary.json`",
-                                     "How it decides", "Configuration", "Rule catalogue", "Benchmarks"])
+                                     "How it decides", "Configuration", "Rule catalogue", "Running on a cluster",
+                                     "Benchmarks"])
 def test_readme_section_exists(section: str) -> None:
     assert f"\n## {section}\n" in README
