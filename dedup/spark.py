@@ -43,6 +43,7 @@ import pickle
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -164,12 +165,15 @@ def run(paths: Sequence[str | Path], config: Config, output: Path | None, spark:
             progress.stage("near-duplicates (spark)")
         evidence = _evidence(numbered, config) if uses_evidence(config) else {}
         found = sc.broadcast(evidence)
-        edges = _edges(spark, numbered, config)
+        edges = _edges(spark, numbered, config, total)
         labels = _labels(spark, edges, total)
         planned = _plans(numbered, labels, conf, found, clusters)
         if progress:
             progress.stage("writing (spark)")
-        yield from _results(sc, shards, slices, fields, conf, shard_list, starts, units, planned, found)
+        try:
+            yield from _results(sc, shards, slices, fields, conf, shard_list, starts, units, planned, found)
+        finally:
+            planned.unpersist()
     finally:
         units.unpersist()
 
@@ -182,12 +186,16 @@ def _evidence(numbered: Any, config: Config) -> dict[int, dict[int, str]]:
     return table.recurring()
 
 
-def _edges(spark: Any, numbered: Any, config: Config) -> Any:
+#: Documents per bucketing task: their band keys (about 10 KB a document) are sorted in one piece.
+DOCUMENTS_PER_BUCKET_TASK = 20_000
+
+
+def _edges(spark: Any, numbered: Any, config: Config, documents: int = 0) -> Any:
     """The vetted candidate document pairs as a DataFrame ``(a, b)``, ``a <= b``, distinct."""
     nd = config.neardup
     bands, _rows = choose_bands(nd.threshold, nd.num_perm, nd.target_recall)
     cutoff = nd.threshold - VET_MARGIN
-    parts = max(1, numbered.getNumPartitions())
+    parts = max(1, numbered.getNumPartitions(), documents // DOCUMENTS_PER_BUCKET_TASK + 1)
 
     def blocks(part: Iterator[tuple[int, Any]]) -> Iterator[tuple[int, tuple[bytes, bytes, bytes, bytes]]]:
         band_l, key_l, doc_l, j_l = [], [], [], []
@@ -233,9 +241,7 @@ def _edges(spark: Any, numbered: Any, config: Config) -> Any:
                 yield number, j, found.low[j].tobytes()
 
     def vetted(part: Iterator[Any]) -> Iterator[tuple[int, int]]:
-        rows = list(part)
-        for lo in range(0, len(rows), 1 << 16):
-            chunk = rows[lo:lo + (1 << 16)]
+        while chunk := list(islice(part, 1 << 16)):
             la = np.frombuffer(b"".join(r[2] for r in chunk), dtype=np.uint8).reshape(len(chunk), -1)
             lc = np.frombuffer(b"".join(r[3] for r in chunk), dtype=np.uint8).reshape(len(chunk), -1)
             for r, keep in zip(chunk, vet(la, lc, cutoff).tolist(), strict=True):
