@@ -11,13 +11,16 @@ import gzip
 import json
 import random
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import read_tree
+from conftest import read_tree, write_corpus
+from hypothesis import HealthCheck, given, settings
+from strategies import corpus as corpora
 from test_scale import WIDGETS, WORDS
 
 from dedup import Config
@@ -214,3 +217,18 @@ def test_spark_options_need_the_spark_engine(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "--engine spark" in result.output
     result = CliRunner().invoke(main, ["clean", str(tmp_path), "--engine", "spark", "-j", "2"])
     assert result.exit_code == 2 and "--jobs is for the local engine" in result.output
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(files=corpora())
+def test_engines_agree_on_generated_corpora(spark: Any, files: dict[str, str]) -> None:
+    """Corpora drawn by the property tests' strategy (odd characters, widgets, repeated lines,
+    CRLF, shared passages), as text files and as a JSONL shard: both engines write the same OUT."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = write_corpus(Path(tmp) / "in", {f"site{i % 2}/{name}": text
+                                                for i, (name, text) in enumerate(files.items())})
+        rows = b"".join(json.dumps({"id": name, "text": text, "url": f"https://s{i % 2}.example/{i}"}).encode()
+                        + b"\n" for i, (name, text) in enumerate(files.items()))
+        (root / "shard.jsonl").write_bytes(rows)
+        local, distributed = outputs(Path(tmp), root, spark, Config())
+        assert local == distributed
