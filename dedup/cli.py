@@ -127,7 +127,7 @@ def _report(summary: dict[str, Any], out: Path, quiet: bool) -> None:
 
 
 @main.command(cls=_Command)
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=str)
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Output folder (default: out).")
 @click.option("--config", "config_file", type=click.Path(path_type=Path), help="Config file (TOML).")
 @click.option("--include", multiple=True, help="Glob of files to read (repeatable; default *.txt, *.md).")
@@ -161,7 +161,7 @@ def _report(summary: dict[str, Any], out: Path, quiet: bool) -> None:
               help="Review decisions to obey (TOML with [accept] ids/patterns, as report.html exports); repeatable.")
 @click.option("--fail-if-changed", is_flag=True,
               help="Exit 1 when OUT differed from what this run wrote (a stale lock file); for hooks and CI.")
-def clean(paths: tuple[Path, ...], output: Path | None, config_file: Path | None, quiet: bool,
+def clean(paths: tuple[str, ...], output: Path | None, config_file: Path | None, quiet: bool,
           fail_if_changed: bool, accept_files: tuple[Path, ...], jobs: int | None, report: bool | None,
           engine: str, spark_master: str | None, spark_conf: tuple[str, ...], **flags: Any) -> None:
     """Clean PATHS (files or folders; default: seeds) into OUT (default: out).
@@ -173,7 +173,14 @@ def clean(paths: tuple[Path, ...], output: Path | None, config_file: Path | None
     from .progress import Progress
     from .stream import run
 
-    config, input_paths = _load_config(paths, config_file)
+    urls = [p for p in paths if "://" in p]
+    if urls and engine != "spark":
+        raise UsageError(f"{urls[0]}: URLs (hdfs://, s3a://, file://, ...) are read by the Spark engine; "
+                         "add --engine spark")
+    local_paths = [Path(p) for p in paths if "://" not in p]
+    config, found = _load_config(local_paths, config_file) if local_paths or not urls else (
+        discover(config_file, []), [])
+    input_paths: list[str | Path] = [*found, *urls]
     config = _overrides(config, **flags)
     for accept_file in accept_files:
         config = merge_accept(config, accept_file)

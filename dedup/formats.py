@@ -71,6 +71,8 @@ class Shard:
     name: str
     format: Format = "text"
     compression: str | None = None
+    url: str | None = None  # a Hadoop file system URL, for a shard an engine reads itself (Spark)
+    schema: bytes | None = None  # a Parquet shard's serialised Arrow schema, when its file is not at hand
 
     @property
     def records(self) -> bool:
@@ -110,18 +112,22 @@ def _missing(package: str, extra: str, what: str) -> InputError:
     return InputError(f"{what} needs the `{package}` package; install it with `pip install 'dedup[{extra}]'`")
 
 
-def open_shard(path: Path, compression: str | None) -> IO[bytes]:
-    """A shard's bytes, decompressed, as a buffered stream (iterating it gives lines)."""
+def open_shard(path: Path, compression: str | None, data: bytes | None = None) -> IO[bytes]:
+    """A shard's bytes, decompressed, as a buffered stream (iterating it gives lines): read from
+    ``path``, or from ``data`` when an engine has fetched the file's bytes itself."""
+    def raw() -> IO[bytes]:
+        return io.BytesIO(data) if data is not None else path.open("rb")
+
     if compression == "gzip":
-        return cast(IO[bytes], gzip.open(path, "rb"))
+        return cast(IO[bytes], gzip.GzipFile(fileobj=raw(), mode="rb") if data is not None else gzip.open(path, "rb"))
     if compression == "zstd":
         try:
             import zstandard
         except ImportError:
             raise _missing("zstandard", "zstd", f"{path.name}: reading zstd shards") from None
-        reader = zstandard.ZstdDecompressor().stream_reader(path.open("rb"), closefd=True)
+        reader = zstandard.ZstdDecompressor().stream_reader(raw(), closefd=True)
         return cast(IO[bytes], io.BufferedReader(reader))
-    return path.open("rb")
+    return raw()
 
 
 @dataclass(frozen=True)
@@ -134,10 +140,10 @@ class Row:
     item: Document | Skipped
 
 
-def _jsonl_rows(shard: Shard, fields: Fields) -> Iterator[Row]:
+def _jsonl_rows(shard: Shard, fields: Fields, data: bytes | None = None) -> Iterator[Row]:
     seen: set[str] = set()
     try:
-        fh = open_shard(shard.path, shard.compression)
+        fh = open_shard(shard.path, shard.compression, data)
     except OSError as exc:
         yield Row(0, None, None, Skipped(shard.name, f"cannot read file ({exc.strerror or exc})",
                                          "check that it exists and is readable"))
@@ -194,10 +200,10 @@ def _parquet_module(shard: Shard) -> Any:
     return pq
 
 
-def _parquet_rows(shard: Shard, fields: Fields) -> Iterator[Row]:
+def _parquet_rows(shard: Shard, fields: Fields, data: bytes | None = None) -> Iterator[Row]:
     pq = _parquet_module(shard)
     try:
-        parquet = pq.ParquetFile(shard.path)
+        parquet = pq.ParquetFile(io.BytesIO(data) if data is not None else shard.path)
     except Exception as exc:  # pyarrow raises its own error types for a damaged file
         yield Row(0, None, None, Skipped(shard.name, f"not a readable Parquet file ({exc})",
                                          "re-create it or --exclude it"))
@@ -210,13 +216,22 @@ def _parquet_rows(shard: Shard, fields: Fields) -> Iterator[Row]:
             row += 1
 
 
-def read_rows(shard: Shard, fields: Fields) -> Iterator[Row]:
-    """Every record of a record shard in order (a record without a source of its own gets "": its folder)."""
+def read_rows(shard: Shard, fields: Fields, data: bytes | None = None) -> Iterator[Row]:
+    """Every record of a record shard in order (a record without a source of its own gets "": its
+    folder), read from its path or from ``data``, the file's bytes."""
     if shard.format == "jsonl":
-        return _jsonl_rows(shard, fields)
+        return _jsonl_rows(shard, fields, data)
     if shard.format == "parquet":
-        return _parquet_rows(shard, fields)
+        return _parquet_rows(shard, fields, data)
     raise ValueError(f"{shard.name}: not a record shard")
+
+
+def parquet_schema(data: bytes) -> bytes:
+    """A Parquet file's Arrow schema, serialised (so a writer elsewhere can reproduce it)."""
+    import pyarrow.parquet as pq
+
+    schema: bytes = pq.ParquetFile(io.BytesIO(data)).schema_arrow.serialize().to_pybytes()
+    return schema
 
 
 # ---- writing ------------------------------------------------------------------------------------
@@ -265,11 +280,12 @@ class JsonlWriter:
 class ParquetWriter:
     """Writes one output Parquet shard with the input's schema, a batch at a time."""
 
-    def __init__(self, path: Path, source: Path) -> None:
+    def __init__(self, path: Path, source: Path, schema: bytes | None = None) -> None:
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._schema = pq.ParquetFile(source).schema_arrow
+        self._schema = pa.ipc.read_schema(pa.py_buffer(schema)) if schema else pq.ParquetFile(source).schema_arrow
         self._writer = pq.ParquetWriter(path, self._schema)
         self._rows: list[dict[str, Any]] = []
 

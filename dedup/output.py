@@ -61,7 +61,7 @@ class CorpusWriter:
         if shard.format == "jsonl":
             self._jsonl = JsonlWriter(corpus.safe_join(self.corpus, shard.name), shard.compression)
         elif shard.format == "parquet":
-            self._parquet = ParquetWriter(corpus.safe_join(self.corpus, shard.name), shard.path)
+            self._parquet = ParquetWriter(corpus.safe_join(self.corpus, shard.name), shard.path, shard.schema)
 
     def _close_shard(self) -> None:
         if self._jsonl is not None:

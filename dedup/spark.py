@@ -43,6 +43,7 @@ import pickle
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -50,8 +51,10 @@ from typing import Any
 import numpy as np
 
 from .config import Config
-from .errors import UsageError
+from .corpus import _matches as matches
+from .errors import InputError, UsageError
 from .evidence import EvidenceTable
+from .formats import Shard, parquet_schema, shard_format
 from .model import Document
 from .neardup import choose_bands
 from .pipeline import uses_evidence
@@ -128,19 +131,20 @@ def run(paths: Sequence[str | Path], config: Config, output: Path | None, spark:
     """Clean the corpus under ``paths`` on ``spark``: the items of :func:`dedup.stream.run`, in order."""
     from pyspark import StorageLevel
 
-    shards = find_shards(paths, config, output)
-    active_rules(config)  # fail on a bad rule before a task starts
     sc = spark.sparkContext
+    shards = _find(spark, paths, config, output)
+    active_rules(config)  # fail on a bad rule before a task starts
     conf = sc.broadcast(config)
     shard_list = sc.broadcast(shards)
     slices = max(1, min(len(shards), sc.defaultParallelism * 4))
     fields = fields_of(config)
+    source = _source(sc, shards, slices)
 
-    def documents(part: Iterator[int]) -> Iterator[tuple[int, int, Any]]:
+    def documents(part: Iterator[tuple[int, bytes | None]]) -> Iterator[tuple[int, int, Any]]:
         configure(conf.value)
-        for i in part:
+        for i, data in part:
             ordinal = 0
-            for _row, item in read_shard(shard_list.value[i], fields):
+            for _row, item in read_shard(shard_list.value[i], fields, data):
                 if isinstance(item, Document):
                     yield i, ordinal, sketch(item)
                     ordinal += 1
@@ -149,8 +153,8 @@ def run(paths: Sequence[str | Path], config: Config, output: Path | None, spark:
 
     if progress:
         progress.stage("reading + rules (spark)")
-    # one element per input item, in input order (parallelize slices the shards contiguously)
-    units = sc.parallelize(range(len(shards)), slices).mapPartitions(documents, preservesPartitioning=True)
+    # one element per input item, in input order (each partition holds a contiguous run of shards)
+    units = source.mapPartitions(documents, preservesPartitioning=True)
     units.persist(StorageLevel.DISK_ONLY)
     try:
         counts = units.filter(lambda u: u[2] is not None).map(lambda u: u[0]).countByValue()
@@ -170,12 +174,106 @@ def run(paths: Sequence[str | Path], config: Config, output: Path | None, spark:
         planned = _plans(numbered, labels, conf, found, clusters)
         if progress:
             progress.stage("writing (spark)")
+        shards = _with_schemas(source, shards)
         try:
-            yield from _results(sc, shards, slices, fields, conf, shard_list, starts, units, planned, found)
+            yield from _results(sc, shards, slices, fields, conf, shard_list, source, units, planned, found, starts)
         finally:
             planned.unpersist()
     finally:
         units.unpersist()
+
+
+def _is_url(path: str | Path) -> bool:
+    return "://" in str(path)
+
+
+def _find(spark: Any, paths: Sequence[str | Path], config: Config, output: Path | None) -> list[Shard]:
+    """The shards to read: found on the local (or shared) file system as by the local engine, or,
+    when any input is a URL (``hdfs://``, ``s3a://``, ``abfs://``, ``gs://``, ``file://``), listed
+    through Spark's Hadoop file systems with the same include/exclude rules and naming."""
+    if not any(_is_url(p) for p in paths):
+        return find_shards(paths, config, output)
+    from py4j.protocol import Py4JJavaError
+
+    sc = spark.sparkContext
+    hadoop = sc._jvm.org.apache.hadoop.fs  # py4j: how pyspark reaches the JVM's Hadoop file systems
+    settings = sc._jsc.hadoopConfiguration()
+    files: list[str] = []
+    roots: list[str] = []
+    for given in paths:
+        url = str(given) if _is_url(given) else Path(given).resolve().as_uri()
+        path = hadoop.Path(url)
+        try:
+            fs = path.getFileSystem(settings)
+            status = fs.getFileStatus(path)
+            if status.isFile():
+                files.append(status.getPath().toString())
+                roots.append(status.getPath().getParent().toString())
+                continue
+            roots.append(status.getPath().toString())
+            listing = fs.listFiles(path, True)
+            while listing.hasNext():
+                files.append(listing.next().getPath().toString())
+        except Py4JJavaError as exc:
+            problem = str(exc.java_exception.getMessage() or exc.java_exception.getClass().getSimpleName())
+            raise InputError(f"{url}: cannot list it ({problem.splitlines()[0]}); check the URL and the "
+                             "cluster's credentials") from None
+    root = roots[0].rstrip("/")
+    while not all(r == root or r.startswith(root + "/") for r in roots):
+        root = root.rsplit("/", 1)[0]
+    found: dict[str, Shard] = {}
+    for url in files:
+        rel = url[len(root):].lstrip("/")
+        name = rel.rsplit("/", 1)[-1]
+        if any(part.startswith(".") for part in rel.split("/")) or not matches(name, rel, config.include) \
+                or matches(name, rel, config.exclude):
+            continue
+        fmt, compression = shard_format(rel, config.format or None)
+        found[rel] = Shard(Path(rel), rel, fmt, compression, url=url)
+    if not found:
+        raise InputError(f"{', '.join(str(p) for p in paths)}: no documents found (looked for "
+                         f"{', '.join(config.include)}); check the URL or set `include`")
+    return [found[k] for k in sorted(found)]
+
+
+#: Characters Hadoop's path globbing treats specially; escaped so a file name is read as named.
+_GLOB = str.maketrans({c: "\\" + c for c in "\\{}[]*?"})
+
+
+def _source(sc: Any, shards: Sequence[Shard], slices: int) -> Any:
+    """(shard number, its bytes or None) in input order, a contiguous run of shards per partition.
+
+    Shards on a shared file system are read by the tasks themselves (None: read the path). Shards
+    at URLs are fetched by Spark (``binaryFiles``, through the cluster's Hadoop file systems) and
+    shuffled into place once; both passes reuse that shuffle's output.
+    """
+    count = len(shards)
+    if not any(s.url for s in shards):
+        return sc.parallelize(range(count), slices).map(lambda i: (i, None))
+    urls = [s.url or "" for s in shards]
+    for url in urls:
+        if "," in url:
+            raise InputError(f"{url}: Hadoop cannot read a file whose name holds a comma; rename it")
+    number = sc.broadcast({url: i for i, url in enumerate(urls)})
+    fetched = sc.binaryFiles(",".join(url.translate(_GLOB) for url in urls), minPartitions=slices)
+    return fetched.map(lambda kv: (number.value[kv[0]], kv[1])).repartitionAndSortWithinPartitions(
+        slices, partitionFunc=lambda i: i * slices // count)
+
+
+def _with_schemas(source: Any, shards: list[Shard]) -> list[Shard]:
+    """Parquet shards read from URLs, with their Arrow schema for the driver's writer."""
+    wanted = {i for i, s in enumerate(shards) if s.url and s.format == "parquet"}
+    if not wanted:
+        return shards
+
+    def schema(kv: tuple[int, bytes]) -> tuple[int, bytes | None]:
+        try:
+            return kv[0], parquet_schema(kv[1])
+        except Exception:  # a damaged file: its rows are reported as skipped, nothing is written
+            return kv[0], None
+
+    found = dict(source.filter(lambda kv: kv[0] in wanted).map(schema).collect())
+    return [replace(s, schema=found.get(i)) if i in wanted else s for i, s in enumerate(shards)]
 
 
 def _evidence(numbered: Any, config: Config) -> dict[int, dict[int, str]]:
@@ -363,8 +461,8 @@ def _plans(numbered: Any, labels: dict[int, int] | Any, conf: Any, found: Any,
 BROADCAST_VERDICTS = 1_000_000
 
 
-def _results(sc: Any, shards: Sequence[Any], slices: int, fields: Any, conf: Any, shard_list: Any,
-             starts: Any, units: Any, planned: Any, found: Any) -> Iterator[Item]:
+def _results(sc: Any, shards: Sequence[Shard], slices: int, fields: Any, conf: Any, shard_list: Any,
+             source: Any, units: Any, planned: Any, found: Any, starts: Any) -> Iterator[Item]:
     """Pass 2: shards read again, every item finished with what decides it, in input order.
 
     The re-read yields the same items in the same partitions as the sketch pass, so it is zipped
@@ -387,9 +485,9 @@ def _results(sc: Any, shards: Sequence[Any], slices: int, fields: Any, conf: Any
             return found.value[number], found_sketch.prepared
         return Verdict(found_sketch.changes, False, found_sketch.suspects)
 
-    def rows(part: Iterator[int]) -> Iterator[tuple[int, int, Any, Any]]:
-        for i in part:
-            for k, (row, item) in enumerate(read_shard(shard_list.value[i], fields)):
+    def rows(part: Iterator[tuple[int, bytes | None]]) -> Iterator[tuple[int, int, Any, Any]]:
+        for i, data in part:
+            for k, (row, item) in enumerate(read_shard(shard_list.value[i], fields, data)):
                 yield i, k, row, item
 
     def done(pair: tuple[tuple[int, int, Any, Any], Any]) -> tuple[tuple[int, int], Any]:
@@ -404,7 +502,7 @@ def _results(sc: Any, shards: Sequence[Any], slices: int, fields: Any, conf: Any
         warning = f"{result.document.doc}: empty file; copied as it is" if not result.document.text else None
         return (i, k), (row, record_fields(row, result), suspects, warning)
 
-    read = sc.parallelize(range(len(shards)), slices).mapPartitions(rows)
+    read = source.mapPartitions(rows)
     if small:
         ordered = read.zip(units.map(how)).map(done)
     else:

@@ -129,12 +129,17 @@ def fields_of(config: Config) -> Fields:
     return Fields(config.text_field, config.id_field, config.source_field)
 
 
-def read_shard(shard: Shard, fields: Fields) -> Iterator[tuple[Row | None, Document | Skipped]]:
-    """Every document (or problem) of one shard in order: a text file is one, a record shard many."""
+def read_shard(shard: Shard, fields: Fields,
+               data: bytes | None = None) -> Iterator[tuple[Row | None, Document | Skipped]]:
+    """Every document (or problem) of one shard in order: a text file is one, a record shard many.
+    The shard is read from its path, or from ``data`` when an engine fetched its bytes."""
     if not shard.records:
-        yield None, corpus.read_source(corpus.Source(shard.path, shard.name))
+        if data is not None:
+            yield None, corpus.decode_document(shard.name, data)
+        else:
+            yield None, corpus.read_source(corpus.Source(shard.path, shard.name))
         return
-    for row in read_rows(shard, fields):
+    for row in read_rows(shard, fields, data):
         yield row, row.item
 
 

@@ -25,7 +25,7 @@ from test_scale import WIDGETS, WORDS
 
 from dedup import Config
 from dedup.cli import main
-from dedup.errors import UsageError
+from dedup.errors import InputError, UsageError
 from dedup.evidence import Lines
 from dedup.output import write_items
 from dedup.stages import Sketch, components
@@ -148,6 +148,35 @@ def test_the_cluster_side_paths_give_the_same_output(tmp_path: Path, spark: Any,
     local, distributed = outputs(tmp_path, small, spark, Config())
     assert local == distributed
     assert b"document-duplicate" in local["changes.jsonl"]
+
+
+def test_shards_at_urls_are_read_through_hadoop(tmp_path: Path, spark: Any) -> None:
+    """The corpus given as a file:// URL (Spark lists it and fetches the bytes through its Hadoop
+    file systems, as for hdfs:// or s3a://): the same output as the local engine on its path,
+    including a Parquet shard (its schema travels to the driver) and a name with glob characters."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from dedup.spark import run as spark_run
+
+    root = planted_corpus(tmp_path / "in", documents=500, seed=5)
+    rows = [json.loads(line) for line in (root / "web" / "part-0000.jsonl").read_bytes().splitlines()[:40]]
+    table = pa.Table.from_pylist([{"id": r["id"] + "p", "text": r["text"], "url": r["url"], "n": i}
+                                  for i, r in enumerate(rows)])
+    pq.write_table(table, root / "web" / "extra.parquet")
+    (root / "notes" / "odd [1] {x}.txt").write_text(paragraph(random.Random(1), 30, 40) + "\n")
+    config = Config()
+    local_clusters: list[tuple[str, ...]] = []
+    write_items(local_run([root], config, None, 1, None, local_clusters), tmp_path / "local", config,
+                lambda: local_clusters)
+    spark_clusters: list[tuple[str, ...]] = []
+    write_items(spark_run([root.as_uri()], config, None, spark, None, spark_clusters), tmp_path / "spark", config,
+                lambda: spark_clusters)
+    local, distributed = read_tree(tmp_path / "local"), read_tree(tmp_path / "spark")
+    assert "corpus/web/extra.parquet" in distributed and "corpus/notes/odd [1] {x}.txt" in distributed
+    assert local == distributed
+    with pytest.raises(InputError, match="cannot list it"):
+        list(spark_run([(tmp_path / "missing").as_uri()], config, None, spark))
 
 
 def test_cli_engine_spark_runs_from_any_folder(tmp_path: Path, corpus: Path, spark: Any,
