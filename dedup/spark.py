@@ -9,7 +9,7 @@ plans, consumed in the same order.
 The run, in Spark terms:
 
 1. **Sketch.** Shards are split across tasks in input order (a contiguous slice per task); each
-   task reads its shards with dedup's own readers and runs :func:`~dedup.stages.sketch` on every
+   task parses its shards with dedup's own readers and runs :func:`~dedup.stages.sketch` on every
    document. Sketches are persisted on the executors' disks (they hold the prepared documents,
    which the later stages need and which cost milliseconds to recompute).
 2. **Evidence.** Lines that recur within a source are counted by the driver's
@@ -32,8 +32,9 @@ The run, in Spark terms:
    sorted into input order and streamed to the driver one partition at a time, where
    :func:`dedup.output.write_items` writes ``OUT`` exactly as the local engine does.
 
-Shards must be readable at the same path from the driver and every executor (a shared file
-system: NFS, Lustre, a mounted bucket, Databricks' ``/dbfs``).
+Shards given as paths are read by the tasks, so the path must be the same on the driver and every
+executor (a shared file system: NFS, Lustre, Databricks' ``/dbfs``). Shards given as URLs
+(``hdfs://``, ``s3a://``, ...) are listed and fetched through Spark's Hadoop file systems instead.
 """
 
 from __future__ import annotations
