@@ -41,7 +41,7 @@ from . import changes as changelog
 from . import corpus
 from .config import Config
 from .errors import InputError
-from .evidence import EvidenceTable, Lines
+from .evidence import EvidenceTable, Finding, Lines
 from .formats import RAW, Fields, Row, Shard, json_style, read_rows, record_json, shard_format
 from .model import Change, DocResult, Document, Skipped, Suspect
 from .neardup import Memo, choose_bands
@@ -53,6 +53,7 @@ from .pipeline import (
     passage_changes,
     plan,
     prepare,
+    uses_affixes,
     uses_evidence,
     with_evidence,
 )
@@ -368,7 +369,7 @@ class Verdict:
     suspects: tuple[Suspect, ...]
 
 
-def _finish(task: tuple[Document, Verdict | tuple[dict[int, str], Prepared]]) -> tuple[DocResult,
+def _finish(task: tuple[Document, Verdict | tuple[dict[int, Finding], Prepared]]) -> tuple[DocResult,
                                                                                        tuple[Suspect, ...]]:
     """A document's final changes and output, checked to restore exactly."""
     document, how = task
@@ -526,7 +527,7 @@ def run(paths: Sequence[str | Path], config: Config, output: Path | None = None,
                     documents += 1
             if progress:
                 progress.stage("near-duplicates")
-            evidence = table.recurring() if uses_evidence(config) else {}
+            evidence = table.recurring(affixes=uses_affixes(config)) if uses_evidence(config) else {}
             del table
             groups = components(spill.edges(), documents)
             verdicts = _decide(config, groups, evidence, pool, clusters, progress, prepared)
@@ -552,7 +553,7 @@ def _size(shard: Shard) -> int:
         return 0
 
 
-def _decide(config: Config, groups: list[list[int]], evidence: dict[int, dict[int, str]], pool: Any,
+def _decide(config: Config, groups: list[list[int]], evidence: dict[int, dict[int, Finding]], pool: Any,
             clusters: list[tuple[str, ...]] | None, progress: Progress | None,
             prepared: PreparedSpill) -> dict[int, Verdict]:
     """Pass 1b: the in-memory global stage, one component per task, on the documents that need it.
@@ -560,7 +561,7 @@ def _decide(config: Config, groups: list[list[int]], evidence: dict[int, dict[in
     Each component's prepared documents are loaded from the spill as its task is handed out, so
     memory holds the components in flight, not all of them.
     """
-    def tasks() -> Iterator[tuple[list[Prepared], dict[int, dict[int, str]]]]:
+    def tasks() -> Iterator[tuple[list[Prepared], dict[int, dict[int, Finding]]]]:
         for group in groups:
             yield [prepared.get(d) for d in group], {i: evidence[d] for i, d in enumerate(group) if d in evidence}
 
@@ -574,7 +575,7 @@ def _decide(config: Config, groups: list[list[int]], evidence: dict[int, dict[in
     return verdicts
 
 
-def _plan_component(task: tuple[list[Prepared], dict[int, dict[int, str]]]) -> tuple[list[Verdict],
+def _plan_component(task: tuple[list[Prepared], dict[int, dict[int, Finding]]]) -> tuple[list[Verdict],
                                                                                      list[tuple[str, ...]]]:
     """Worker: plan one component; the verdicts (whole-document texts left out) and clusters."""
     items, evidence = task
@@ -593,7 +594,7 @@ WINDOW = 4096
 
 
 def _results(shards: Sequence[Shard], config: Config, verdicts: dict[int, Verdict],
-             evidence: dict[int, dict[int, str]], alone: _Alone, pool: Any,
+             evidence: dict[int, dict[int, Finding]], alone: _Alone, pool: Any,
              progress: Progress | None, prepared: PreparedSpill) -> Iterator[Item]:
     """Pass 2: every shard re-read in order, each document finished and yielded in input order.
 
@@ -619,7 +620,7 @@ def _results(shards: Sequence[Shard], config: Config, verdicts: dict[int, Verdic
         if isinstance(doc, Skipped):
             queue.append((shard, row, doc))
             continue
-        how: Verdict | tuple[dict[int, str], Prepared]
+        how: Verdict | tuple[dict[int, Finding], Prepared]
         if number in verdicts:
             how = verdicts.pop(number)
         elif number in evidence:
