@@ -331,6 +331,15 @@ CATALOGUE: tuple[Rule, ...] = (
         "article cards) are a related-article block. Other short closing lines are kept as suspects.",
     ),
     Rule(
+        "page-body", "position",
+        "Structural, off by default (enable it for whole pages rendered as text, not for extracted "
+        "articles): everything before and after the page's main text block, the run of passages "
+        "with the most running text (long lines that end like sentences and are dense in function "
+        "words, less short lines and widgets); the first comment header after it opens the comment "
+        "thread, which is not the body. Nothing is removed when no passage reads as running text.",
+        enabled=False,
+    ),
+    Rule(
         "edge-run", "position",
         "Structural: in the head (after the title) or the tail, a run of short lines that do not end a "
         "sentence, with removed widgets on both sides (the title or the document's end counts as a side), "
@@ -870,6 +879,8 @@ def _any_match(rules: Sequence[Rule], text: str) -> bool:
     return False
 
 
+#: A title has at least this many words; shorter lines above it are menu items, not the title.
+TITLE_WORDS = 3
 #: The longest line a head or tail run may hold (words): longer lines are a standfirst or prose.
 EDGE_RUN_WORDS = {"head": 10, "tail": 15}
 
@@ -880,14 +891,16 @@ def _edge_runs(passages: Sequence[Passage], texts: Sequence[str], decisions: dic
 
     A widget block interleaves lines no rule names (an unnamed list's links, a byline, a date)
     with lines that are removed; enclosed on both sides, such a line is part of the block. In the
-    head the title (the first passage nothing removes) closes a run from above, since bylines sit
-    right under it; in the tail the document's end closes a run from below. A run that touches a
-    prose paragraph is never enclosed, so a heading above the first paragraph stays. Returns the
-    line numbers taken.
+    head the title (the first passage nothing removes, menu items of one or two words aside) is
+    never taken and closes a run from above, since bylines sit right under it; in the tail the
+    document's end closes a run from below. A run that touches a prose paragraph is never
+    enclosed, so a heading above the first paragraph stays. Returns the line numbers taken.
     """
     n = len(passages)
     taken: set[int] = set()
-    title = next((i for i in range(first) if i not in decisions and i not in weak and i not in protected), None)
+    # The title: the first head line nothing removes, skipping one- and two-word menu items above it.
+    head = [i for i in range(first) if i not in decisions and i not in weak and i not in protected]
+    title = next((i for i in head if passages[i].words >= TITLE_WORDS), head[0] if head else None)
 
     def candidate(i: int, zone: str) -> bool:
         return (i not in decisions and i not in weak and i not in protected and i != title
@@ -905,13 +918,31 @@ def _edge_runs(passages: Sequence[Passage], texts: Sequence[str], decisions: dic
             above = i - 1 >= lo and (i - 1 in decisions or (zone == "head" and i - 1 == title))
             below = (j < hi and j in decisions) or (zone == "tail" and j == n)
             if above and below:
-                side = "the title" if zone == "head" and i - 1 == title else "removed widgets"
+                if zone == "head" and i - 1 == title:
+                    between = "the title and removed widgets"
+                elif j == n:
+                    between = "removed widgets and the end of the document"
+                else:
+                    between = "removed widgets"
                 for k in range(i, j):
-                    decisions[k] = Decision(k, "edge-run", f"short line in the {zone}, enclosed by {side} "
-                                            "and removed widgets", True)
+                    decisions[k] = Decision(k, "edge-run", f"short line in the {zone}, between {between}", True)
                     taken.add(passages[k].line)
             i = j
     return taken
+
+
+def _outside_body(passages: Sequence[Passage], decisions: dict[int, Decision], protected: set[int],
+                  by_name: dict[str, Rule]) -> dict[int, Decision]:
+    """Rule ``page-body``: the passages before and after the page's main text block (see :mod:`dedup.blocks`)."""
+    from . import blocks
+
+    comments = {i for i, d in decisions.items() if d.rule in by_name and by_name[d.rule].category == "comments"}
+    span = blocks.body(passages, set(decisions), comments=comments)
+    if span is None:
+        return {}
+    where = f"lines {passages[span.start].line}-{passages[span.stop - 1].line}"
+    return {i: Decision(i, "page-body", f"outside the page's main text block ({where})", True)
+            for i in range(len(passages)) if i not in span and i not in decisions and i not in protected}
 
 
 @dataclass(frozen=True)
@@ -1110,6 +1141,12 @@ def find_boilerplate(passages: Sequence[Passage], rules: Sequence[Rule], max_rem
         in_runs = _edge_runs(passages, texts, decisions, weak, protected, first, last)
         suspects[:] = [s for s in suspects if not (s.rule == "tail-links" and s.line in in_runs)]
 
+    # Whole pages: everything outside the main text block (after the other rules, whose widgets
+    # count against a block). Exempt from the cap below: on a whole page most text is furniture.
+    outside: dict[int, Decision] = {}
+    if "page-body" in by_name:
+        outside = _outside_body(passages, decisions, protected, by_name)
+
     # Rules may not take most of a document.
     total = total_chars or sum(p.end - p.start for p in passages) or 1
 
@@ -1132,5 +1169,6 @@ def find_boilerplate(passages: Sequence[Passage], rules: Sequence[Rule], max_rem
             suspect(i, decisions[i].rule, f"kept: rules would remove over {max_removed_fraction:.0%} of the document")
         decisions = kept_decisions
 
+    decisions.update(outside)
     suspects.sort(key=lambda s: (s.line, s.rule))
     return [replace(decisions[i], index=passages[i].index) for i in sorted(decisions)], suspects
