@@ -30,22 +30,23 @@ in a few gigabytes at most.
 from __future__ import annotations
 
 import hashlib
+import re
+import zlib
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import regex
 
 from .config import EvidenceConfig
 from .model import Passage
 
 #: Affix sizes (in tokens) counted for each short line, at its start and at its end.
 AFFIX_SIZES = (2, 3, 4, 6, 8)
-_TOKEN = regex.compile(r"\w+|[^\w\s]")
-_DIGITS = regex.compile(r"\d+")
-_LETTER = regex.compile(r"\p{L}")
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+_DIGITS = re.compile(r"\d+")
+_LETTER = re.compile(r"[^\W\d_]")
 
 #: What the evidence found for one passage: (rule, reason).
 Finding = tuple[str, str]
@@ -76,7 +77,7 @@ class Lines:
 def affix_keys(key: str) -> tuple[int, tuple[tuple[int, int], ...]]:
     """A folded line's token count and the hashes of its affixes (sizes :data:`AFFIX_SIZES`, digits
     folded to 0) that leave at least one token over and hold a word or four tokens."""
-    tokens = [_DIGITS.sub("0", t) for t in _TOKEN.findall(key)]
+    tokens = _TOKEN.findall(_DIGITS.sub("0", key))
     n = len(tokens)
     found: list[tuple[int, int]] = []
     for k in AFFIX_SIZES:
@@ -84,8 +85,15 @@ def affix_keys(key: str) -> tuple[int, tuple[tuple[int, int], ...]]:
             break
         for code, part in ((k, tokens[:k]), (-k, tokens[n - k:])):
             if k >= 4 or any(_LETTER.search(t) for t in part):
-                found.append((code, _h64(f"{code}\x00" + " ".join(part))))
+                found.append((code, _affix_hash(f"{code}\x00" + " ".join(part))))
     return n, tuple(found)
+
+
+def _affix_hash(text: str) -> int:
+    """64 bits from two different checksums: a tenth of a cryptographic hash's cost, and ten affixes
+    are hashed for each short line. A rare collision only adds one affix's count to another's."""
+    data = text.encode("utf-8", "surrogatepass")
+    return zlib.crc32(data) << 32 | zlib.adler32(data)
 
 
 def document_lines(source: str, doc: str, passages: Sequence[Passage], removed: set[int],
