@@ -17,7 +17,8 @@ differs from page to page, but its first or last few tokens (digits folded) recu
 of the source while the slot varies: rule ``recurring-affix``. A shared opening alone is weak
 (paragraphs start alike: "In the end", "Es ist"), so the recurring affixes must cover the line:
 at least two tokens, one of them a word (or four tokens: "| 06.11.1992"), and for a line that
-reads as a sentence at least half of it. Titles share a prefix with the site's links to them (a
+reads as a sentence at least half of it; an affix shared by three lines of one document is that
+document's own list (steps, chapters), not a template. Titles share a prefix with the site's links to them (a
 speaker's name), so in the head the affix must open lines in the heads of many articles, and the
 rules never take the title this way.
 
@@ -47,6 +48,9 @@ AFFIX_SIZES = (2, 3, 4, 6, 8)
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 _DIGITS = re.compile(r"\d+")
 _LETTER = re.compile(r"[^\W\d_]")
+
+#: Lines of one document sharing an affix from which they are a list of the document's own.
+LIST_LINES = 3
 
 #: What the evidence found for one passage: (rule, reason).
 Finding = tuple[str, str]
@@ -260,7 +264,11 @@ class EvidenceTable:
         head = (fp != np.iinfo(np.int64).max) & (l_idx[a_line] < fp)
         head_keys, head_counts = _distinct_counts(a_key[head], a_art[head])
         seen = np.where(head, _lookup(head_keys, head_counts, a_key), seen)
-        hits = np.flatnonzero(seen >= minimum)
+        # A template prints its slot line once or twice a page; an affix that opens or closes three
+        # lines of one page is that page's own list (steps, chapters, questions), not evidence.
+        in_doc_key = _mix(a_doc, a_key)
+        in_doc = _lookup(*np.unique(in_doc_key, return_counts=True), in_doc_key)
+        hits = np.flatnonzero((seen >= minimum) & (in_doc < LIST_LINES))
         prefix: dict[int, int] = {}
         suffix: dict[int, int] = {}
         most: dict[int, int] = {}

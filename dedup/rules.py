@@ -663,8 +663,8 @@ CATALOGUE: tuple[Rule, ...] = (
         "Ledger.', '{photographer} / Ledger Photo', 'See also: {headline}'): a short line whose first and/or last "
         "tokens (digits folded) open or close lines in at least `evidence.min_documents` different "
         "articles of the same source. The recurring tokens must cover two tokens, one a word, and half "
-        "of a line that reads as a sentence; in the head they must recur in heads, and the title is never "
-        "taken.",
+        "of a line that reads as a sentence; an affix shared by three lines of one document is its own "
+        "list, not evidence; in the head they must recur in heads, and the title is never taken.",
     ),
     Rule(
         "repeated-title", "title",
@@ -882,7 +882,7 @@ def _any_match(rules: Sequence[Rule], text: str) -> bool:
 #: A title has at least this many words; shorter lines above it are menu items, not the title.
 TITLE_WORDS = 3
 #: The longest line a head or tail run may hold (words): longer lines are a standfirst or prose.
-EDGE_RUN_WORDS = {"head": 10, "tail": 15}
+EDGE_RUN_WORDS = {"head": 10, "tail": 20}
 
 
 def _edge_runs(passages: Sequence[Passage], texts: Sequence[str], decisions: dict[int, Decision],

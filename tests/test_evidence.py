@@ -122,3 +122,15 @@ def test_affix_evidence_can_be_disabled(tmp_path: Path) -> None:
     config = replace(Config(), rules=RulesConfig(disable=("recurring-affix",)))
     found = changes(write_corpus(tmp_path / "c", files), config)
     assert all(doc == [] for doc in found.values())
+
+
+def test_a_page_s_own_numbered_steps_are_not_templates(tmp_path: Path) -> None:
+    # Every recipe of the site has "Step 1: ...", "Step 2: ...": a list of the page, not a site template.
+    files = {}
+    for i in range(4):
+        rng = random.Random(i)
+        steps = [f"Step {k + 1}: " + " ".join(rng.choice(WORDS) for _ in range(4)) for k in range(4)]
+        body = article(i)
+        files[f"kitchen/r{i}.txt"] = "\n".join([f"Recipe number {i}", body[0], *steps, body[1], body[2]]) + "\n"
+    found = changes(write_corpus(tmp_path / "c", files))
+    assert not any(rule == "recurring-affix" for doc in found.values() for rule, _, _ in doc)
