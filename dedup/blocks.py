@@ -114,16 +114,17 @@ def language(passages: Sequence[Passage], long_words: int) -> tuple[frozenset[st
 
 
 def scores(passages: Sequence[Passage], removed: set[int], config: BlockConfig,
-           comments: AbstractSet[int] = frozenset()) -> list[float]:
+           comments: AbstractSet[int] = frozenset(), measured: Sequence[Passage] | None = None) -> list[float]:
     """Each passage's contribution to a body block: positive for running text, negative otherwise.
 
     ``comments`` are the positions of comment-section widgets the rules removed ("34 responses to
     ...", "Leave a reply"): the first one after a good deal of running text (not a "Comment"
     button under the standfirst) opens the comment thread, whose posts read as running text too
     but are not the article, so from there on nothing counts as text. Runs of lines that each hold
-    a number (table rows) count a little for a block, since articles hold tables.
+    a number (table rows) count a little for a block, since articles hold tables. The language
+    and its function-word share are measured on ``measured`` (default: all passages).
     """
-    words, share = language(passages, config.good_words)
+    words, share = language(passages if measured is None else measured, config.good_words)
     # Short lists cover less of some languages' running text: the thresholds scale down with the page.
     scale = min(1.0, share / config.typical_density) if words else 1.0
     good_density, near_density = config.good_density * scale, config.near_density * scale
@@ -173,10 +174,24 @@ def _table_rows(passages: Sequence[Passage], removed: set[int], config: BlockCon
 
 def body(passages: Sequence[Passage], removed: set[int], config: BlockConfig | None = None,
          comments: AbstractSet[int] = frozenset()) -> range | None:
-    """The positions of the page's body block in ``passages``, or None when no block qualifies."""
+    """The positions of the page's body block in ``passages``, or None when no block qualifies.
+
+    The block is chosen twice: the second time with the function-word share measured on the first
+    block only, so that the long menus and footers around it do not set the thresholds. A second
+    run over the output then measures the same passages and keeps the same block.
+    """
     config = config or BlockConfig()
+    span = _best_run(scores(passages, removed, config, comments), config)
+    if span is None:
+        return None
+    inside = [p for i, p in enumerate(passages) if i in span and i not in removed]
+    return _best_run(scores(passages, removed, config, comments, inside), config) or span
+
+
+def _best_run(values: Sequence[float], config: BlockConfig) -> range | None:
+    """The contiguous run with the highest total (Kadane), if it reaches ``config.min_score``."""
     best, current, start, span = 0.0, 0.0, 0, None
-    for i, s in enumerate(scores(passages, removed, config, comments)):
+    for i, s in enumerate(values):
         if current <= 0:
             current, start = s, i
         else:

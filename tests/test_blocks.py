@@ -89,3 +89,11 @@ def test_other_languages_use_their_own_function_words() -> None:
     ]
     page = ["Startseite", "Politik", "Wirtschaft", "Sport", *absätze, "Impressum", "Datenschutz", "Kontakt"]
     assert kept(page) == absätze
+
+
+def test_a_second_pass_keeps_the_same_block() -> None:
+    table = ["1. North Shore 12 4 40", "2. Harbour Town 11 5 37", "3. Bay City 9 7 30"]
+    page = [*MENU, "Council approves the harbour bridge", "By Jane Doe", *PARAGRAPHS[:2], *table, "What happens next",
+            *PARAGRAPHS[2:], "More from the Harbour Times", *LINKS, *FOOTER]
+    once = kept(page)
+    assert kept(once) == once
