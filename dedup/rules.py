@@ -942,7 +942,7 @@ def _outside_body(passages: Sequence[Passage], decisions: dict[int, Decision], p
         return {}
     where = f"lines {passages[span.start].line}-{passages[span.stop - 1].line}"
     return {i: Decision(i, "page-body", f"outside the page's main text block ({where})", True)
-            for i in range(len(passages)) if i not in span and i not in decisions and i not in protected}
+            for i in range(len(passages)) if i not in span and i not in protected}
 
 
 @dataclass(frozen=True)
@@ -1169,6 +1169,12 @@ def find_boilerplate(passages: Sequence[Passage], rules: Sequence[Rule], max_rem
             suspect(i, decisions[i].rule, f"kept: rules would remove over {max_removed_fraction:.0%} of the document")
         decisions = kept_decisions
 
-    decisions.update(outside)
+    # Outside the body everything goes: with the rules' own reason where they named it, else
+    # page-body's (also for lines the cap above gave back, whose suspects are withdrawn).
+    for i, decision in outside.items():
+        decisions.setdefault(i, decision)
+    if outside:
+        gone = {passages[i].line for i in outside}
+        suspects[:] = [s for s in suspects if s.line not in gone]
     suspects.sort(key=lambda s: (s.line, s.rule))
     return [replace(decisions[i], index=passages[i].index) for i in sorted(decisions)], suspects
