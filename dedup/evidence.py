@@ -11,14 +11,28 @@ of its own article it is the title. So a line in the head (before the first para
 neither a known widget nor itself recurring) is furniture only if it heads many articles (a site
 banner, a standing byline).
 
+A site's templates also print lines with a slot: "{author} is a correspondent for the Ledger.",
+"{photographer} / Ledger Photo", "See also: {headline}", "{n} readers recommend this". The whole line
+differs from page to page, but its first or last few tokens (digits folded) recur in many articles
+of the source while the slot varies: rule ``recurring-affix``. A shared opening alone is weak
+(paragraphs start alike: "In the end", "Es ist"), so the recurring affixes must cover the line:
+at least two tokens, one of them a word (or four tokens: "| 06.11.1992"), and for a line that
+reads as a sentence at least half of it; an affix shared by three lines of one document is that
+document's own list (steps, chapters), not a template. Titles share a prefix with the site's links to them (a
+speaker's name), so in the head the affix must open lines in the heads of many articles, and the
+rules never take the title this way.
+
 The table holds a few integers per short line (64-bit hashes of the line, its source and its
-article), not the lines, and is resolved with sorted numpy arrays: memory stays at tens of bytes
-per line, so a corpus of a million documents is counted in a few hundred megabytes.
+article, and of up to ten affixes), not the lines, and is resolved with sorted numpy arrays:
+memory stays near two hundred bytes per short line, so a corpus of a million documents is counted
+in a few gigabytes at most.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
+import zlib
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,6 +42,18 @@ import numpy as np
 
 from .config import EvidenceConfig
 from .model import Passage
+
+#: Affix sizes (in tokens) counted for each short line, at its start and at its end.
+AFFIX_SIZES = (2, 3, 4, 6, 8)
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+_DIGITS = re.compile(r"\d+")
+_LETTER = re.compile(r"[^\W\d_]")
+
+#: Lines of one document sharing an affix from which they are a list of the document's own.
+LIST_LINES = 3
+
+#: What the evidence found for one passage: (rule, reason).
+Finding = tuple[str, str]
 
 
 def _h64(text: str) -> int:
@@ -47,6 +73,31 @@ class Lines:
     article: int
     short: tuple[tuple[int, int, bool], ...]
     prose: tuple[tuple[int, int], ...]
+    affixes: tuple[tuple[int, int, bool, bool, tuple[tuple[int, int], ...]], ...] = ()
+    """Per short line: (passage index, tokens, already boilerplate, reads as prose, ((code, hash), ...)),
+    where ``code`` is the affix size, negative for a suffix."""
+
+
+def affix_keys(key: str) -> tuple[int, tuple[tuple[int, int], ...]]:
+    """A folded line's token count and the hashes of its affixes (sizes :data:`AFFIX_SIZES`, digits
+    folded to 0) that leave at least one token over and hold a word or four tokens."""
+    tokens = _TOKEN.findall(_DIGITS.sub("0", key))
+    n = len(tokens)
+    found: list[tuple[int, int]] = []
+    for k in AFFIX_SIZES:
+        if k >= n:
+            break
+        for code, part in ((k, tokens[:k]), (-k, tokens[n - k:])):
+            if k >= 4 or any(_LETTER.search(t) for t in part):
+                found.append((code, _affix_hash(f"{code}\x00" + " ".join(part))))
+    return n, tuple(found)
+
+
+def _affix_hash(text: str) -> int:
+    """64 bits from two different checksums: a tenth of a cryptographic hash's cost, and ten affixes
+    are hashed for each short line. A rare collision only adds one affix's count to another's."""
+    data = text.encode("utf-8", "surrogatepass")
+    return zlib.crc32(data) << 32 | zlib.adler32(data)
 
 
 def document_lines(source: str, doc: str, passages: Sequence[Passage], removed: set[int],
@@ -65,7 +116,13 @@ def document_lines(source: str, doc: str, passages: Sequence[Passage], removed: 
         prose.append((p.index, _h64(p.key) if recurrable else 0))
         if not recurrable:
             break
-    return Lines(source, article, short, tuple(prose))
+    affixes = []
+    for p in passages:
+        if p.key and p.words <= config.max_words:
+            n, keys = affix_keys(p.key)
+            if keys:
+                affixes.append((p.index, n, p.index in removed, is_prose(matching_text(p.text), p.words), keys))
+    return Lines(source, article, short, tuple(prose), tuple(affixes))
 
 
 def _mix(source: Any, line: Any) -> Any:
@@ -102,6 +159,10 @@ class EvidenceTable:
         self._s_removed = array("B")
         self._p_doc, self._p_idx, self._p_line = array("I"), array("I"), array("Q")
         self._article = array("Q")
+        # Affix rows (one per affix of a short line) point at line rows (one per short line).
+        self._a_line, self._a_code, self._a_key = array("I"), array("b"), array("Q")
+        self._l_doc, self._l_idx, self._l_tokens = array("I"), array("I"), array("I")
+        self._l_removed, self._l_prose = array("B"), array("B")
 
     def add(self, doc: int, lines: Lines) -> None:
         """Add document number ``doc`` (numbers must be 0, 1, 2, ... in order)."""
@@ -122,12 +183,24 @@ class EvidenceTable:
             self._p_doc.append(doc)
             self._p_idx.append(idx)
             self._p_line.append(line)
+        for idx, tokens, removed, prose, keys in lines.affixes:
+            row = len(self._l_doc)
+            self._l_doc.append(doc)
+            self._l_idx.append(idx)
+            self._l_tokens.append(tokens)
+            self._l_removed.append(removed)
+            self._l_prose.append(prose)
+            for code, key in keys:
+                self._a_line.append(row)
+                self._a_code.append(code)
+                self._a_key.append(key)
 
-    def recurring(self, only_new: bool = True) -> dict[int, dict[int, str]]:
-        """Per document: its recurring lines (passage index → reason).
+    def recurring(self, only_new: bool = True, affixes: bool = True) -> dict[int, dict[int, Finding]]:
+        """Per document: its recurring lines (passage index → (rule, reason)).
 
         With ``only_new``, documents whose recurring lines the rules already remove are left out:
-        there is nothing new to judge for them.
+        there is nothing new to judge for them. With ``affixes``, lines whose opening or closing
+        tokens recur (rule ``recurring-affix``) are named too.
         """
         minimum = self.config.min_documents
         doc_source = np.frombuffer(self._doc_source, dtype=np.uint32) if len(self._doc_source) else \
@@ -154,13 +227,71 @@ class EvidenceTable:
         head_keys, head_counts = _distinct_counts(s_key[head], s_art[head])
         heads = _lookup(head_keys, head_counts, s_key)
         found = recurring_row & (~head | (heads >= minimum))
-        if only_new:
-            wanted = np.unique(s_doc[found & (np.asarray(self._s_removed, dtype=bool) == 0)])
-            found &= np.isin(s_doc, wanted)
-        out: dict[int, dict[int, str]] = {}
         names = self._source_names
+        out: dict[int, dict[int, Finding]] = {}
+        new: set[int] = set()
+        removed = np.asarray(self._s_removed, dtype=bool)
         for row in np.flatnonzero(found):
             d = int(s_doc[row])
             out.setdefault(d, {})[int(s_idx[row])] = (
-                f"seen in {int(seen[row])} documents of source {names[int(doc_source[d])]}")
+                "recurring-line", f"seen in {int(seen[row])} documents of source {names[int(doc_source[d])]}")
+            if not removed[row]:
+                new.add(d)
+        if affixes:
+            for d, idx, reason in self._affixed(doc_source, first_prose, minimum):
+                if idx not in out.get(d, {}):
+                    out.setdefault(d, {})[idx] = ("recurring-affix", reason)
+                    new.add(d)
+        if only_new:
+            out = {d: found_ for d, found_ in out.items() if d in new}
+        return out
+
+    def _affixed(self, doc_source: Any, first_prose: Any, minimum: int) -> list[tuple[int, int, str]]:
+        """Short lines (not yet boilerplate) whose recurring opening and closing tokens cover them."""
+        if not len(self._a_key):
+            return []
+        l_doc = np.asarray(self._l_doc, dtype=np.int64)
+        l_idx = np.asarray(self._l_idx, dtype=np.int64)
+        a_line = np.asarray(self._a_line, dtype=np.int64)
+        a_code = np.asarray(self._a_code, dtype=np.int64)
+        a_doc = l_doc[a_line]
+        a_key = _mix(doc_source[a_doc], np.asarray(self._a_key, dtype=np.uint64))
+        a_art = np.asarray(self._article, dtype=np.uint64)[a_doc]
+        keys, counts = _distinct_counts(a_key, a_art)
+        seen = _lookup(keys, counts, a_key)
+        # In the head, an affix counts only among heads (a speaker's name opens titles and links).
+        fp = first_prose[a_doc]
+        head = (fp != np.iinfo(np.int64).max) & (l_idx[a_line] < fp)
+        head_keys, head_counts = _distinct_counts(a_key[head], a_art[head])
+        seen = np.where(head, _lookup(head_keys, head_counts, a_key), seen)
+        # A template prints its slot line once or twice a page; an affix that opens or closes three
+        # lines of one page is that page's own list (steps, chapters, questions), not evidence.
+        in_doc_key = _mix(a_doc, a_key)
+        in_doc = _lookup(*np.unique(in_doc_key, return_counts=True), in_doc_key)
+        hits = np.flatnonzero((seen >= minimum) & (in_doc < LIST_LINES))
+        prefix: dict[int, int] = {}
+        suffix: dict[int, int] = {}
+        most: dict[int, int] = {}
+        for row in hits:
+            line, code = int(a_line[row]), int(a_code[row])
+            side = prefix if code > 0 else suffix
+            if abs(code) > side.get(line, 0):
+                side[line] = abs(code)
+            most[line] = max(most.get(line, 0), int(seen[row]))
+        tokens = np.asarray(self._l_tokens, dtype=np.int64)
+        names = self._source_names
+        out = []
+        for line in sorted(most):
+            if self._l_removed[line]:
+                continue
+            n = int(tokens[line])
+            covered = min(prefix.get(line, 0) + suffix.get(line, 0), n - 1)
+            if covered < 2 or (self._l_prose[line] and 2 * covered < n):
+                continue
+            parts = [f"opens with {prefix[line]} tokens"] if line in prefix else []
+            parts += [f"ends with {suffix[line]} tokens"] if line in suffix else []
+            d = int(l_doc[line])
+            out.append((d, int(l_idx[line]),
+                        f"{' and '.join(parts)} that recur in {most[line]} documents of source "
+                        f"{names[int(doc_source[d])]}"))
         return out

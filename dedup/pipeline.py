@@ -23,7 +23,7 @@ import regex
 from . import changes as changelog
 from .config import Config
 from .errors import InternalError
-from .evidence import EvidenceTable, Lines, document_lines
+from .evidence import EvidenceTable, Finding, Lines, document_lines
 from .model import Change, DocResult, Document, Passage, Result, Skipped, Suspect
 from .neardup import (
     DocumentDuplicate,
@@ -53,7 +53,7 @@ class Prepared:
     suspects: tuple[Suspect, ...]
     occurrences: tuple[int, ...] = ()  # per passage: earlier passages with the same original text
     signatures: tuple[tuple[str, str, Any], ...] = ()  # (channel, folded key, MinHash row) per comparable passage
-    evidence: tuple[tuple[int, str], ...] = ()  # (passage index, reason): recurring lines of the source
+    evidence: tuple[tuple[int, Finding], ...] = ()  # (passage index, (rule, reason)): recurring lines of the source
 
     def removal_id(self, passage: Passage, kind: str, rule: str) -> str:
         core = self.document.text[passage.start:passage.end]
@@ -116,15 +116,15 @@ def evidence_lines(item: Prepared, config: Config) -> Lines:
                           {dec.index for dec in item.boilerplate}, config.evidence)
 
 
-def recurring_lines(prepared: Sequence[Prepared], config: Config) -> dict[int, dict[int, str]]:
+def recurring_lines(prepared: Sequence[Prepared], config: Config) -> dict[int, dict[int, Finding]]:
     """Recurring lines of each document that the rules do not already remove."""
     table = EvidenceTable(config.evidence)
     for d, item in enumerate(prepared):
         table.add(d, evidence_lines(item, config))
-    return table.recurring()
+    return table.recurring(affixes=uses_affixes(config))
 
 
-def with_evidence(item: Prepared, found: dict[int, str], config: Config) -> Prepared:
+def with_evidence(item: Prepared, found: dict[int, Finding], config: Config) -> Prepared:
     """Re-judge a document's boilerplate knowing which of its lines recur across its source."""
     return judge_boilerplate(replace(item, evidence=tuple(sorted(found.items()))), item.passages, config)
 
@@ -199,11 +199,15 @@ def _settle(prepared: list[Prepared], config: Config, memo: Memo, dropped: set[i
 
 
 def uses_evidence(config: Config) -> bool:
-    return any(r.name == "recurring-line" for r in active_rules(config))
+    return any(r.name in ("recurring-line", "recurring-affix") for r in active_rules(config))
+
+
+def uses_affixes(config: Config) -> bool:
+    return any(r.name == "recurring-affix" for r in active_rules(config))
 
 
 def plan(prepared: Sequence[Prepared], config: Config,
-         evidence: dict[int, dict[int, str]] | None = None) -> tuple[list[DocResult], NeardupResult]:
+         evidence: dict[int, dict[int, Finding]] | None = None) -> tuple[list[DocResult], NeardupResult]:
     """Run the global stage and turn every proposal into applied changes.
 
     ``evidence`` is each document's recurring lines when the caller counted them over a larger

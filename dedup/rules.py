@@ -330,6 +330,22 @@ CATALOGUE: tuple[Rule, ...] = (
         "more words, mostly capitalised) that follow a removed widget or are printed twice (related-"
         "article cards) are a related-article block. Other short closing lines are kept as suspects.",
     ),
+    Rule(
+        "page-body", "position",
+        "Structural, off by default (enable it for whole pages rendered as text, not for extracted "
+        "articles): everything before and after the page's main text block, the run of passages "
+        "with the most running text (long lines that end like sentences and are dense in function "
+        "words, less short lines and widgets); the first comment header after it opens the comment "
+        "thread, which is not the body. Nothing is removed when no passage reads as running text.",
+        enabled=False,
+    ),
+    Rule(
+        "edge-run", "position",
+        "Structural: in the head (after the title) or the tail, a run of short lines that do not end a "
+        "sentence, with removed widgets on both sides (the title or the document's end counts as a side), "
+        "is part of the widget block: the links of an unnamed list, a byline between the title and a "
+        "share bar, tags one per line. Runs touching a prose paragraph are kept.",
+    ),
     # ---- table of contents -----------------------------------------------------------------------
     Rule(
         "toc-header", "toc",
@@ -642,6 +658,15 @@ CATALOGUE: tuple[Rule, ...] = (
         "Lines shared across different sources are quotes: duplicates, not boilerplate.",
     ),
     Rule(
+        "recurring-affix", "evidence",
+        "Cross-document evidence for template lines with a slot ('{author} is a correspondent for the "
+        "Ledger.', '{photographer} / Ledger Photo', 'See also: {headline}'): a short line whose first and/or last "
+        "tokens (digits folded) open or close lines in at least `evidence.min_documents` different "
+        "articles of the same source. The recurring tokens must cover two tokens, one a word, and half "
+        "of a line that reads as a sentence; an affix shared by three lines of one document is its own "
+        "list, not evidence; in the head they must recur in heads, and the title is never taken.",
+    ),
+    Rule(
         "repeated-title", "title",
         "Structural: the document's title (its first short line before the first paragraph) printed "
         "again, at the top or bottom, once folded (quotes, dashes, case and spacing ignored). The "
@@ -854,6 +879,72 @@ def _any_match(rules: Sequence[Rule], text: str) -> bool:
     return False
 
 
+#: A title has at least this many words; shorter lines above it are menu items, not the title.
+TITLE_WORDS = 3
+#: The longest line a head or tail run may hold (words): longer lines are a standfirst or prose.
+EDGE_RUN_WORDS = {"head": 10, "tail": 20}
+
+
+def _edge_runs(passages: Sequence[Passage], texts: Sequence[str], decisions: dict[int, Decision],
+               weak: dict[int, Decision], protected: set[int], first: int, last: int) -> set[int]:
+    """Remove runs of short unpunctuated lines enclosed by removed passages in the head and tail.
+
+    A widget block interleaves lines no rule names (an unnamed list's links, a byline, a date)
+    with lines that are removed; enclosed on both sides, such a line is part of the block. In the
+    head the title (the first passage nothing removes, menu items of one or two words aside) is
+    never taken and closes a run from above, since bylines sit right under it; in the tail the
+    document's end closes a run from below. A run that touches a prose paragraph is never
+    enclosed, so a heading above the first paragraph stays. Returns the line numbers taken.
+    """
+    n = len(passages)
+    taken: set[int] = set()
+    # The title: the first head line nothing removes, skipping one- and two-word menu items above it.
+    head = [i for i in range(first) if i not in decisions and i not in weak and i not in protected]
+    title = next((i for i in head if passages[i].words >= TITLE_WORDS), head[0] if head else None)
+
+    def candidate(i: int, zone: str) -> bool:
+        return (i not in decisions and i not in weak and i not in protected and i != title
+                and passages[i].words <= EDGE_RUN_WORDS[zone] and not ends_sentence(texts[i]))
+
+    for zone, lo, hi in (("head", 0, first), ("tail", last + 1, n)):
+        i = lo
+        while i < hi:
+            if not candidate(i, zone):
+                i += 1
+                continue
+            j = i
+            while j < hi and candidate(j, zone):
+                j += 1
+            above = i - 1 >= lo and (i - 1 in decisions or (zone == "head" and i - 1 == title))
+            below = (j < hi and j in decisions) or (zone == "tail" and j == n)
+            if above and below:
+                if zone == "head" and i - 1 == title:
+                    between = "the title and removed widgets"
+                elif j == n:
+                    between = "removed widgets and the end of the document"
+                else:
+                    between = "removed widgets"
+                for k in range(i, j):
+                    decisions[k] = Decision(k, "edge-run", f"short line in the {zone}, between {between}", True)
+                    taken.add(passages[k].line)
+            i = j
+    return taken
+
+
+def _outside_body(passages: Sequence[Passage], decisions: dict[int, Decision], protected: set[int],
+                  by_name: dict[str, Rule]) -> dict[int, Decision]:
+    """Rule ``page-body``: the passages before and after the page's main text block (see :mod:`dedup.blocks`)."""
+    from . import blocks
+
+    comments = {i for i, d in decisions.items() if d.rule in by_name and by_name[d.rule].category == "comments"}
+    span = blocks.body(passages, set(decisions), comments=comments)
+    if span is None:
+        return {}
+    where = f"lines {passages[span.start].line}-{passages[span.stop - 1].line}"
+    return {i: Decision(i, "page-body", f"outside the page's main text block ({where})", True)
+            for i in range(len(passages)) if i not in span and i not in protected}
+
+
 @dataclass(frozen=True)
 class Decision:
     """A passage the rules remove, and why (``index`` is the passage's index in its document)."""
@@ -883,13 +974,14 @@ def _code_fenced(passages: Sequence[Passage]) -> set[int]:
 
 def find_boilerplate(passages: Sequence[Passage], rules: Sequence[Rule], max_removed_fraction: float = 0.8,
                      total_chars: int | None = None,
-                     given: dict[int, str] | None = None) -> tuple[list[Decision], list[Suspect]]:
+                     given: dict[int, tuple[str, str]] | None = None) -> tuple[list[Decision], list[Suspect]]:
     """Decide which passages of one document are boilerplate.
 
     ``total_chars`` is the size of the whole document when ``passages`` are only its survivors
     (the cap on removals is a share of the document, not of what is left of it). ``given`` maps
-    passage indexes to the reason of removals already decided on cross-document evidence
-    (rule ``recurring-line``); they count as removed widgets for the positional rules. Returns the
+    passage indexes to the (rule, reason) of removals decided on cross-document evidence (rules
+    ``recurring-line`` and ``recurring-affix``); they count as removed widgets for the positional
+    rules. Affix evidence never takes the title (the first head passage nothing else removes). Returns the
     decisions (one per removed passage) and the suspects (kept, but reported).
     """
     n = len(passages)
@@ -900,7 +992,9 @@ def find_boilerplate(passages: Sequence[Passage], rules: Sequence[Rule], max_rem
     protected = _code_fenced(passages)
     # A widget sentence ("We use cookies to improve your experience.") is not a body paragraph: if it
     # were, the head and tail zones would stop at it and the bylines beyond it would look like body.
-    given_at = {i: (given or {})[p.index] for i, p in enumerate(passages) if p.index in (given or {})}
+    by_name = {r.name: r for r in rules}
+    given_at = {i: (given or {})[p.index] for i, p in enumerate(passages)
+                if p.index in (given or {}) and (given or {})[p.index][0] in by_name}
     # hit[i] False: no screened rule matches passage i, so only unscreened (custom) rules are tried;
     # a screened rule that is no candidate for passage i cannot match it.
     screen = _screen(rules)
@@ -933,7 +1027,6 @@ def find_boilerplate(passages: Sequence[Passage], rules: Sequence[Rule], max_rem
             return "tail"
         return "body"
 
-    by_name = {r.name: r for r in rules}
     decisions: dict[int, Decision] = {}
     weak: dict[int, Decision] = {}
     context: dict[int, Decision] = {}
@@ -963,9 +1056,12 @@ def find_boilerplate(passages: Sequence[Passage], rules: Sequence[Rule], max_rem
             break
 
     # Cross-document evidence for what no pattern named (a pattern's own name is the better reason).
-    for i, reason in given_at.items():
-        if i not in decisions and i not in protected:
-            decisions[i] = Decision(i, "recurring-line", reason, True)
+    title = next((i for i in range(first if first is not None else n)
+                  if i not in decisions and i not in weak and i not in protected
+                  and given_at.get(i, ("",))[0] != "recurring-line"), None)
+    for i, (rule_name, reason) in given_at.items():
+        if i not in decisions and i not in protected and not (rule_name == "recurring-affix" and i == title):
+            decisions[i] = Decision(i, rule_name, reason, True)
             weak.pop(i, None)
             context.pop(i, None)
 
@@ -1039,6 +1135,18 @@ def find_boilerplate(passages: Sequence[Passage], rules: Sequence[Rule], max_rem
             else:
                 suspect(i, "tail-links", "short line after the last paragraph; not enough evidence to remove")
 
+    # Short lines enclosed by removed widgets at the head or tail are part of the block (after
+    # tail-links, whose reason is the more specific; its suspects that a run takes are withdrawn).
+    if "edge-run" in by_name and first is not None and last is not None:
+        in_runs = _edge_runs(passages, texts, decisions, weak, protected, first, last)
+        suspects[:] = [s for s in suspects if not (s.rule == "tail-links" and s.line in in_runs)]
+
+    # Whole pages: everything outside the main text block (after the other rules, whose widgets
+    # count against a block). Exempt from the cap below: on a whole page most text is furniture.
+    outside: dict[int, Decision] = {}
+    if "page-body" in by_name:
+        outside = _outside_body(passages, decisions, protected, by_name)
+
     # Rules may not take most of a document.
     total = total_chars or sum(p.end - p.start for p in passages) or 1
 
@@ -1050,7 +1158,7 @@ def find_boilerplate(passages: Sequence[Passage], rules: Sequence[Rule], max_rem
         # cross-document recurrence; positional and structural guesses go first.
         patterned = {i: d for i, d in decisions.items()
                      if d.rule in by_name and not by_name[d.rule].structural and d.strong}
-        recurring = {i: d for i, d in decisions.items() if d.rule == "recurring-line"}
+        recurring = {i: d for i, d in decisions.items() if d.rule in ("recurring-line", "recurring-affix")}
         kept_decisions: dict[int, Decision] = {}
         for group in (patterned, recurring):
             if removed_chars({**kept_decisions, **group}) / total <= max_removed_fraction:
@@ -1061,5 +1169,12 @@ def find_boilerplate(passages: Sequence[Passage], rules: Sequence[Rule], max_rem
             suspect(i, decisions[i].rule, f"kept: rules would remove over {max_removed_fraction:.0%} of the document")
         decisions = kept_decisions
 
+    # Outside the body everything goes: with the rules' own reason where they named it, else
+    # page-body's (also for lines the cap above gave back, whose suspects are withdrawn).
+    for i, decision in outside.items():
+        decisions.setdefault(i, decision)
+    if outside:
+        gone = {passages[i].line for i in outside}
+        suspects[:] = [s for s in suspects if s.line not in gone]
     suspects.sort(key=lambda s: (s.line, s.rule))
     return [replace(decisions[i], index=passages[i].index) for i in sorted(decisions)], suspects

@@ -54,11 +54,11 @@ import numpy as np
 from .config import Config
 from .corpus import _matches as matches
 from .errors import InputError, UsageError
-from .evidence import EvidenceTable
+from .evidence import EvidenceTable, Finding
 from .formats import Shard, parquet_schema, shard_format
 from .model import Document
 from .neardup import choose_bands
-from .pipeline import uses_evidence
+from .pipeline import uses_affixes, uses_evidence
 from .progress import Progress
 from .rules import active_rules
 from .stages import (
@@ -277,12 +277,12 @@ def _with_schemas(source: Any, shards: list[Shard]) -> list[Shard]:
     return [replace(s, schema=found.get(i)) if i in wanted else s for i, s in enumerate(shards)]
 
 
-def _evidence(numbered: Any, config: Config) -> dict[int, dict[int, str]]:
+def _evidence(numbered: Any, config: Config) -> dict[int, dict[int, Finding]]:
     """Every document's recurring lines, counted on the driver from lines streamed in input order."""
     table = EvidenceTable(config.evidence)
     for number, lines in numbered.map(lambda kv: (kv[0], kv[1].lines)).toLocalIterator():
         table.add(number, lines)
-    return table.recurring()
+    return table.recurring(affixes=uses_affixes(config))
 
 
 #: Documents per bucketing task: their band keys (about 10 KB a document) are sorted in one piece.

@@ -31,7 +31,7 @@ import numpy as np
 
 from . import changes as changelog
 from .config import Config
-from .evidence import Lines
+from .evidence import Finding, Lines
 from .formats import RAW, Row, json_style, record_json
 from .model import Change, DocResult, Document, Suspect
 from .neardup import Memo, choose_bands
@@ -185,7 +185,7 @@ class Verdict:
     suspects: tuple[Suspect, ...]
 
 
-def finish(task: tuple[Document, Verdict | tuple[dict[int, str], Prepared]]) -> tuple[DocResult,
+def finish(task: tuple[Document, Verdict | tuple[dict[int, Finding], Prepared]]) -> tuple[DocResult,
                                                                                        tuple[Suspect, ...]]:
     """A document's final changes and output, checked to restore exactly."""
     document, how = task
@@ -218,7 +218,7 @@ def record_fields(row: Row | None, result: DocResult) -> DocResult:
     return replace(result, changes=tuple(marked))
 
 
-def plan_component(task: tuple[list[Prepared], dict[int, dict[int, str]]]) -> tuple[list[Verdict],
+def plan_component(task: tuple[list[Prepared], dict[int, dict[int, Finding]]]) -> tuple[list[Verdict],
                                                                                      list[tuple[str, ...]]]:
     """Worker: plan one component; the verdicts (whole-document texts left out) and clusters."""
     items, evidence = task

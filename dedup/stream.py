@@ -40,11 +40,11 @@ import numpy as np
 from . import corpus
 from .config import Config
 from .errors import InputError
-from .evidence import EvidenceTable
+from .evidence import EvidenceTable, Finding
 from .formats import Fields, Row, Shard, read_rows, shard_format
 from .model import Change, DocResult, Document, Skipped, Suspect
 from .neardup import choose_bands
-from .pipeline import Prepared, default_jobs, uses_evidence
+from .pipeline import Prepared, default_jobs, uses_affixes, uses_evidence
 from .progress import Progress
 from .rules import active_rules
 from .stages import (
@@ -366,7 +366,7 @@ def run(paths: Sequence[str | Path], config: Config, output: Path | None = None,
                     documents += 1
             if progress:
                 progress.stage("near-duplicates")
-            evidence = table.recurring() if uses_evidence(config) else {}
+            evidence = table.recurring(affixes=uses_affixes(config)) if uses_evidence(config) else {}
             del table
             groups = components(spill.edges(), documents)
             verdicts = _decide(config, groups, evidence, pool, clusters, progress, prepared)
@@ -392,7 +392,7 @@ def _size(shard: Shard) -> int:
         return 0
 
 
-def _decide(config: Config, groups: list[list[int]], evidence: dict[int, dict[int, str]], pool: Any,
+def _decide(config: Config, groups: list[list[int]], evidence: dict[int, dict[int, Finding]], pool: Any,
             clusters: list[tuple[str, ...]] | None, progress: Progress | None,
             prepared: PreparedSpill) -> dict[int, Verdict]:
     """Pass 1b: the in-memory global stage, one component per task, on the documents that need it.
@@ -400,7 +400,7 @@ def _decide(config: Config, groups: list[list[int]], evidence: dict[int, dict[in
     Each component's prepared documents are loaded from the spill as its task is handed out, so
     memory holds the components in flight, not all of them.
     """
-    def tasks() -> Iterator[tuple[list[Prepared], dict[int, dict[int, str]]]]:
+    def tasks() -> Iterator[tuple[list[Prepared], dict[int, dict[int, Finding]]]]:
         for group in groups:
             yield [prepared.get(d) for d in group], {i: evidence[d] for i, d in enumerate(group) if d in evidence}
 
@@ -419,7 +419,7 @@ WINDOW = 4096
 
 
 def _results(shards: Sequence[Shard], config: Config, verdicts: dict[int, Verdict],
-             evidence: dict[int, dict[int, str]], alone: _Alone, pool: Any,
+             evidence: dict[int, dict[int, Finding]], alone: _Alone, pool: Any,
              progress: Progress | None, prepared: PreparedSpill) -> Iterator[Item]:
     """Pass 2: every shard re-read in order, each document finished and yielded in input order.
 
@@ -445,7 +445,7 @@ def _results(shards: Sequence[Shard], config: Config, verdicts: dict[int, Verdic
         if isinstance(doc, Skipped):
             queue.append((shard, row, doc))
             continue
-        how: Verdict | tuple[dict[int, str], Prepared]
+        how: Verdict | tuple[dict[int, Finding], Prepared]
         if number in verdicts:
             how = verdicts.pop(number)
         elif number in evidence:

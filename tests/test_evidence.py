@@ -66,3 +66,71 @@ def test_a_title_listed_elsewhere_stays_the_title(tmp_path: Path) -> None:
     assert found["ledger/bridge.txt"] == []
     for i in range(3):
         assert title in [text for _, text, _ in found[f"ledger/other{i}.txt"]]
+
+
+# ---- recurring-affix: template lines with a slot ------------------------------------------------
+
+NAMES = ["Jane Doe", "John Smith", "Ana Ruiz", "Lee Park", "Omar Haddad"]
+
+
+def test_template_line_with_a_slot_is_removed(tmp_path: Path) -> None:
+    files = {f"ledger/a{i}.txt": "\n".join([f"Story number {i}", *article(i), f"{NAMES[i]} / Ledger Wire Photo",
+                                            f"{NAMES[i]} is a correspondent in the Ledger's Berlin bureau."]) + "\n"
+             for i in range(4)}
+    found = changes(write_corpus(tmp_path / "c", files))
+    for i in range(4):
+        rules = {text: rule for rule, text, _ in found[f"ledger/a{i}.txt"]}
+        assert rules == {f"{NAMES[i]} / Ledger Wire Photo": "recurring-affix",
+                         f"{NAMES[i]} is a correspondent in the Ledger's Berlin bureau.": "recurring-affix"}
+    reason = found["ledger/a0.txt"][0][2]
+    assert "recur in 4 documents of source ledger" in reason
+
+
+def test_shared_openings_of_sentences_are_not_templates(tmp_path: Path) -> None:
+    # Short sentences that open alike ("It is the ...") are prose: three shared tokens do not cover half.
+    endings = ["harbour plan that the council backed at last.", "second vote on the bridge, and it failed.",
+               "mayor who will decide the matter by June.", "cheapest option the town has had in years."]
+    files = {f"ledger/a{i}.txt": "\n".join([f"Story number {i}", *article(i), f"It is the {endings[i]}"])
+             + "\n" for i in range(4)}
+    found = changes(write_corpus(tmp_path / "c", files))
+    assert all(doc == [] for doc in found.values())
+
+
+def test_affixes_shared_across_sources_are_not_furniture(tmp_path: Path) -> None:
+    files = {f"{site}/a{i}.txt": "\n".join([f"Story {site} {i}", *article(i * 7 + len(site)),
+                                            f"{NAMES[i]} / Wire Photo"]) + "\n"
+             for site in ("ledger", "herald") for i in range(2)}
+    found = changes(write_corpus(tmp_path / "c", files))
+    assert not any(rule == "recurring-affix" for doc in found.values() for rule, _, _ in doc)
+
+
+def test_titles_sharing_a_prefix_stay_titles(tmp_path: Path) -> None:
+    # A site whose titles all open "Review: ..." keeps them; its byline lines go.
+    files = {f"ledger/a{i}.txt": "\n".join([f"Review: the {NAMES[i]} show at the harbour", f"By {NAMES[i]} for Ledger",
+                                            *article(i)]) + "\n" for i in range(4)}
+    found = changes(write_corpus(tmp_path / "c", files))
+    for i in range(4):
+        texts = [text for _, text, _ in found[f"ledger/a{i}.txt"]]
+        assert f"Review: the {NAMES[i]} show at the harbour" not in texts
+
+
+def test_affix_evidence_can_be_disabled(tmp_path: Path) -> None:
+    from dedup.config import RulesConfig
+
+    files = {f"ledger/a{i}.txt": "\n".join([f"Story number {i}", *article(i), f"{NAMES[i]} / Ledger Wire Photo"])
+             + "\n" for i in range(4)}
+    config = replace(Config(), rules=RulesConfig(disable=("recurring-affix",)))
+    found = changes(write_corpus(tmp_path / "c", files), config)
+    assert all(doc == [] for doc in found.values())
+
+
+def test_a_page_s_own_numbered_steps_are_not_templates(tmp_path: Path) -> None:
+    # Every recipe of the site has "Step 1: ...", "Step 2: ...": a list of the page, not a site template.
+    files = {}
+    for i in range(4):
+        rng = random.Random(i)
+        steps = [f"Step {k + 1}: " + " ".join(rng.choice(WORDS) for _ in range(4)) for k in range(4)]
+        body = article(i)
+        files[f"kitchen/r{i}.txt"] = "\n".join([f"Recipe number {i}", body[0], *steps, body[1], body[2]]) + "\n"
+    found = changes(write_corpus(tmp_path / "c", files))
+    assert not any(rule == "recurring-affix" for doc in found.values() for rule, _, _ in doc)

@@ -183,3 +183,43 @@ def test_rules_are_language_aware() -> None:
     assert got["Kommentare"] == "comment-widget"
     assert got["Lesen Sie auch"] == "related-header"
     assert got["Newsletter abonnieren"] == "newsletter"
+
+
+# ---- edge-run: short lines enclosed by removed widgets at the head or tail ----------------------
+
+
+def test_edge_run_takes_an_unnamed_link_list_between_widgets() -> None:
+    links = ["Blair: “The reason why we have said that we will have a”", "1. Howard: “The extent of it”"]
+    text = "\n".join([PROSE, PROSE2, "Share this article", *links, "Privacy Policy"]) + "\n"
+    found = removed(text)
+    assert {line: found[line] for line in links} == {line: "edge-run" for line in links}
+
+
+def test_edge_run_takes_a_byline_between_title_and_widget() -> None:
+    text = "\n".join(["Harbour Bridge Approved", "Jane Doe", "Share this article", PROSE, PROSE2]) + "\n"
+    found = removed(text)
+    assert found.get("Jane Doe") == "edge-run"
+    assert "Harbour Bridge Approved" not in found
+
+
+def test_edge_run_keeps_lines_that_touch_prose() -> None:
+    # A heading right above the first paragraph, closing lines right after the last one: not enclosed.
+    head = "\n".join(["Harbour Bridge Approved", "Share this article", "What the council decided", PROSE, PROSE2])
+    assert "What the council decided" not in removed(head + "\n")
+    tail = "\n".join([PROSE, PROSE2, "June 17 -- Bridgestone Arena, Nashville", "June 19 -- Forum, Los Angeles",
+                      "Share this article"])
+    found = removed(tail + "\n")
+    assert "June 17 -- Bridgestone Arena, Nashville" not in found and "June 19 -- Forum, Los Angeles" not in found
+
+
+def test_edge_run_keeps_sentences_and_long_lines_between_widgets() -> None:
+    closing = "The council will vote again in May."
+    long_line = "a line of sixteen words that goes on and on about the bridge and the harbour and the town"
+    text = "\n".join([PROSE, PROSE2, "Share this article", closing, long_line, "Privacy Policy"]) + "\n"
+    found = removed(text)
+    assert closing not in found and long_line not in found
+
+
+def test_edge_run_never_acts_in_the_body() -> None:
+    text = "\n".join([PROSE, "Advertisement", "The Reaction", "Share this article", PROSE2]) + "\n"
+    assert "The Reaction" not in removed(text)

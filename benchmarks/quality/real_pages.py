@@ -27,9 +27,10 @@ import re
 import statistics
 import unicodedata
 from collections import Counter, defaultdict
+from dataclasses import replace
 from pathlib import Path
 
-from dedup.config import Config
+from dedup.config import Config, RulesConfig
 from dedup.model import Document
 from dedup.pipeline import prepare
 from dedup.rules import active_rules, is_prose, matching_text
@@ -231,6 +232,13 @@ def shape(text: str) -> str:
 
 
 # ---------------------------------------------------------------- main evaluation
+def kept_text(text: str, cfg: Config) -> str:
+    """The passages ``cfg``'s rules keep, one a line."""
+    prep = prepare(Document(doc="page.txt", text=text, encoding="utf-8", size=len(text)), cfg)
+    removed = {d.index for d in prep.boilerplate}
+    return "\n".join(p.text for p in prep.passages if p.index not in removed)
+
+
 def evaluate_text(text: str, gold: str, headline: str, cfg: Config, name: str):
     prep = prepare(Document(doc=name, text=text, encoding="utf-8", size=len(text)), cfg)
     removed = {d.index: d for d in prep.boilerplate}
@@ -301,6 +309,8 @@ def main() -> None:
     with open(Path(args.data) / "pages.jsonl", encoding="utf-8") as fh:
         rows = [json.loads(ln) for ln in fh]
     cfg = Config()
+    # Whole pages are what the off-by-default rule page-body is for; it is scored on both inputs.
+    page_cfg = replace(cfg, rules=RulesConfig(enable=("page-body",)))
 
     results = {}
     scores = {}
@@ -317,6 +327,7 @@ def main() -> None:
             triples["passages joined, nothing removed"].append(tp_fp_fn(gold, joined))
             triples["cleaned (dedup rules)"].append(tp_fp_fn(gold, kept))
             triples["cleaned, false positives put back"].append(tp_fp_fn(gold, no_fp))
+            triples["cleaned, rule page-body on"].append(tp_fp_fn(gold, kept_text(text, page_cfg)))
             triples["C4 line rule (reference)"].append(
                 tp_fp_fn(gold, "\n".join(ln for ln in text.splitlines() if c4_keep(ln)))
             )
@@ -324,6 +335,9 @@ def main() -> None:
         scores[field] = {k: metrics(v) for k, v in triples.items()}
         scores[field]["_suspects"] = suspects
         # per-page F1 change
+        for pp, c in zip(per_page, triples["cleaned, rule page-body on"], strict=True):
+            pc, rc = _prec(*c), _rec(*c)
+            pp["f1_page_body"] = 2 * pc * rc / (pc + rc) if pc + rc else 0.0
         for pp, a, b in zip(per_page, triples["no cleaning"], triples["cleaned (dedup rules)"], strict=True):
             pa, ra, pb, rb = _prec(*a), _rec(*a), _prec(*b), _rec(*b)
             pp["f1_raw"] = 2 * pa * ra / (pa + ra) if pa + ra else 0.0
@@ -401,6 +415,9 @@ def write_report(path: Path, rows, scores, results) -> None:
         )
         for p in worse[:8]:
             L.append(f"  - worsened: {p['domain']} {p['f1_raw']:.3f} -> {p['f1_clean']:.3f}")
+        worse_pb = [p for p in pp if p["f1_page_body"] < p["f1_raw"] - 1e-9]
+        L.append(f"- {field} with rule page-body on: per-page F1 worsened on {len(worse_pb)} pages "
+                 f"(vs no cleaning).")
     L.append("")
 
     # ---- per-rule table
