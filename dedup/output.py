@@ -41,6 +41,29 @@ REPORT_LIMIT = 20_000
 T = TypeVar("T")
 
 
+def output_record(item: Item, text_field: str) -> str | bytes | dict[str, Any] | None:
+    """What an item becomes in the output corpus, whichever engine writes it: a text document's
+    text, a JSONL record's line (byte for byte when unchanged, else in its original JSON style), a
+    Parquet record's row, or None (a dropped document, or a file that could not be read). A bad
+    record is carried over untouched."""
+    result, row = item.result, item.row
+    if isinstance(result, Skipped):
+        if row is None:
+            return None
+        return row.raw if item.shard.format == "jsonl" else row.value
+    if result.output is None:
+        return None
+    if row is None:
+        return result.output
+    if item.shard.format == "jsonl" and row.raw is not None and row.value is not None:
+        if not result.changes:
+            return row.raw
+        return dump_line(record_text(row.value, text_field, result.output), result.changes[0].encoding or RAW)
+    if row.value is not None:
+        return record_text(row.value, text_field, result.output)
+    return None
+
+
 class CorpusWriter:
     """Writes ``corpus/`` in the input's layout and format, plus ``changes.jsonl``."""
 
@@ -72,28 +95,20 @@ class CorpusWriter:
 
     def add(self, item: Item) -> None:
         self._switch(item.shard)
-        result, row = item.result, item.row
-        if isinstance(result, Skipped):  # a bad record is carried over untouched; a bad file is not copied
-            if row is not None and self._jsonl is not None and row.raw is not None:
-                self._jsonl.line(row.raw)
-            elif row is not None and self._parquet is not None and row.value is not None:
-                self._parquet.row(row.value)
+        if not isinstance(item.result, Skipped):
+            self._log.write(changelog.dumps(item.result.changes))
+        out = output_record(item, self.config.text_field)
+        if out is None:
             return
-        self._log.write(changelog.dumps(result.changes))
-        if result.output is None:
-            return
-        if row is None:
-            target = corpus.safe_join(self.corpus, result.document.doc)
+        if item.row is None:
+            assert isinstance(out, str) and not isinstance(item.result, Skipped)
+            target = corpus.safe_join(self.corpus, item.result.document.doc)
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(result.output.encode("utf-8"))
-        elif self._jsonl is not None and row.raw is not None and row.value is not None:
-            if not result.changes:
-                self._jsonl.line(row.raw)
-            else:
-                style = result.changes[0].encoding or RAW
-                self._jsonl.line(dump_line(record_text(row.value, self.config.text_field, result.output), style))
-        elif self._parquet is not None and row.value is not None:
-            self._parquet.row(record_text(row.value, self.config.text_field, result.output))
+            target.write_bytes(out.encode("utf-8"))
+        elif self._jsonl is not None and isinstance(out, bytes):
+            self._jsonl.line(out)
+        elif self._parquet is not None and isinstance(out, dict):
+            self._parquet.row(out)
 
     def close(self) -> None:
         self._close_shard()
