@@ -103,7 +103,7 @@ def _tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
-def _report(summary: dict[str, Any], out: Path, quiet: bool) -> None:
+def _report(summary: dict[str, Any], out: Path | str, quiet: bool) -> None:
     for warning in summary["warnings"]:
         click.echo(f"dedup: warning: {warning}", err=True)
     for skipped in summary["skipped"]:
@@ -113,8 +113,9 @@ def _report(summary: dict[str, Any], out: Path, quiet: bool) -> None:
     docs, kinds = summary["documents"], summary["changes"]["by_kind"]
     removed_chars = sum(d["chars_removed"] for d in summary["per_document"].values())
     read = docs["read"]
-    reports = ", report.html, report.md" if (out / "report.html").exists() else \
-        " (reports skipped for a corpus this size: `dedup report` builds them)"
+    dataset = isinstance(out, str)
+    reports = ", report.html, report.md" if not dataset and (Path(out) / "report.html").exists() else \
+        "" if dataset else " (reports skipped for a corpus this size: `dedup report` builds them)"
     skipped = f", skipped {docs['skipped']}" if docs["skipped"] else ""
     click.echo(f"dedup: read {read} document{'s' * (read != 1)}{skipped}")
     click.echo(f"  boilerplate removed: {kinds.get('boilerplate', 0)} passages")
@@ -123,12 +124,14 @@ def _report(summary: dict[str, Any], out: Path, quiet: bool) -> None:
     click.echo(f"  repairs:             {kinds.get('repair', 0)}")
     click.echo(f"  suspects kept:       {summary['suspects']['count']} (listed in summary.json)")
     click.echo(f"  characters removed:  {removed_chars}")
-    click.echo(f"wrote {out}/: corpus/ ({docs['written']} documents), changes.jsonl, summary.json{reports}")
+    log = "changes/" if dataset else "changes.jsonl"
+    click.echo(f"wrote {out}/: corpus/ ({docs['written']} documents), {log}, summary.json{reports}")
 
 
 @main.command(cls=_Command)
 @click.argument("paths", nargs=-1, type=str)
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Output folder (default: out).")
+@click.option("-o", "--output", help="Output folder (default: out); with --engine spark also a URL "
+              "(hdfs://, s3a://, ...): a dataset written by Spark.")
 @click.option("--config", "config_file", type=click.Path(path_type=Path), help="Config file (TOML).")
 @click.option("--include", multiple=True, help="Glob of files to read (repeatable; default *.txt, *.md).")
 @click.option("--exclude", multiple=True, help="Glob of files to skip (repeatable).")
@@ -161,7 +164,7 @@ def _report(summary: dict[str, Any], out: Path, quiet: bool) -> None:
               help="Review decisions to obey (TOML with [accept] ids/patterns, as report.html exports); repeatable.")
 @click.option("--fail-if-changed", is_flag=True,
               help="Exit 1 when OUT differed from what this run wrote (a stale lock file); for hooks and CI.")
-def clean(paths: tuple[str, ...], output: Path | None, config_file: Path | None, quiet: bool,
+def clean(paths: tuple[str, ...], output: str | None, config_file: Path | None, quiet: bool,
           fail_if_changed: bool, accept_files: tuple[Path, ...], jobs: int | None, report: bool | None,
           engine: str, spark_master: str | None, spark_conf: tuple[str, ...], **flags: Any) -> None:
     """Clean PATHS (files or folders; default: seeds) into OUT (default: out).
@@ -184,12 +187,15 @@ def clean(paths: tuple[str, ...], output: Path | None, config_file: Path | None,
     config = _overrides(config, **flags)
     for accept_file in accept_files:
         config = merge_accept(config, accept_file)
-    out = output or Path(config.output)
-    if engine != "spark" and (spark_master or spark_conf):
-        raise UsageError("--spark-master and --spark-conf need --engine spark")
+    dataset = output if output and "://" in output else None
+    if engine != "spark" and (spark_master or spark_conf or dataset):
+        raise UsageError("--spark-master, --spark-conf and an OUT URL need --engine spark")
     if engine == "spark" and jobs:
         raise UsageError("--jobs is for the local engine; give Spark its cores with --spark-master local[N] "
                          "or --spark-conf")
+    if dataset and (fail_if_changed or report):
+        raise UsageError(f"{dataset}: --fail-if-changed and --report need OUT on a local or shared folder")
+    out = Path(output or config.output)
     progress = Progress(0, enabled=None if not quiet else False)
     clusters: list[tuple[str, ...]] = []
     try:
@@ -198,14 +204,17 @@ def clean(paths: tuple[str, ...], output: Path | None, config_file: Path | None,
             from . import spark
 
             with spark.session(spark_master, spark_conf, quiet) as session:
-                items = spark.run(input_paths, config, out, session, progress=progress, clusters=clusters)
-                summary = write_items(items, out, config, lambda: clusters, report)
+                if dataset:
+                    summary = spark.write_dataset(input_paths, config, dataset, session, progress)
+                else:
+                    items = spark.run(input_paths, config, out, session, progress=progress, clusters=clusters)
+                    summary = write_items(items, out, config, lambda: clusters, report)
         else:
             items = run(input_paths, config, out, jobs=jobs, progress=progress, clusters=clusters)
             summary = write_items(items, out, config, lambda: clusters, report)
     finally:
         progress.close()
-    _report(summary, out, quiet)
+    _report(summary, dataset or out, quiet)
     if fail_if_changed and _tree(out) != before:
         click.echo(f"dedup: {out}/ was out of date and has been rebuilt; stage it with your change", err=True)
         sys.exit(1)

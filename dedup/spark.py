@@ -39,6 +39,7 @@ executor (a shared file system: NFS, Lustre, Databricks' ``/dbfs``). Shards give
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import sys
@@ -56,7 +57,7 @@ from .corpus import _matches as matches
 from .errors import InputError, UsageError
 from .evidence import EvidenceTable, Finding
 from .formats import Shard, parquet_schema, shard_format
-from .model import Document
+from .model import Document, Skipped
 from .neardup import choose_bands
 from .pipeline import uses_affixes, uses_evidence
 from .progress import Progress
@@ -129,7 +130,18 @@ def session(master: str | None = None, conf: Sequence[str] = (), quiet: bool = F
 
 def run(paths: Sequence[str | Path], config: Config, output: Path | None, spark: Any,
         progress: Progress | None = None, clusters: list[tuple[str, ...]] | None = None) -> Iterator[Item]:
-    """Clean the corpus under ``paths`` on ``spark``: the items of :func:`dedup.stream.run`, in order."""
+    """Clean the corpus under ``paths`` on ``spark``: the items of :func:`dedup.stream.run`, in
+    order, streamed to the driver a partition at a time (for :func:`dedup.output.write_items`)."""
+    with _cleaned(paths, config, output, spark, progress, clusters) as (shards, ordered):
+        for (i, _k), (row, result, suspects, warning) in ordered.toLocalIterator():
+            yield Item(shards[i], row, result, suspects, warning)
+
+
+@contextmanager
+def _cleaned(paths: Sequence[str | Path], config: Config, output: Path | None, spark: Any,
+             progress: Progress | None, clusters: list[tuple[str, ...]] | None) -> Iterator[tuple[list[Shard], Any]]:
+    """The whole run up to its results: the shards, and an RDD of ``((shard, position), (row,
+    result, suspects, warning))`` in input order, valid until the context ends."""
     from pyspark import StorageLevel
 
     sc = spark.sparkContext
@@ -177,7 +189,7 @@ def run(paths: Sequence[str | Path], config: Config, output: Path | None, spark:
             progress.stage("writing (spark)")
         shards = _with_schemas(source, shards)
         try:
-            yield from _results(sc, shards, slices, fields, conf, shard_list, source, units, planned, found, starts)
+            yield shards, _results(sc, slices, fields, conf, shard_list, source, units, planned, found, starts)
         finally:
             planned.unpersist()
     finally:
@@ -462,8 +474,8 @@ def _plans(numbered: Any, labels: dict[int, int] | Any, conf: Any, found: Any,
 BROADCAST_VERDICTS = 1_000_000
 
 
-def _results(sc: Any, shards: Sequence[Shard], slices: int, fields: Any, conf: Any, shard_list: Any,
-             source: Any, units: Any, planned: Any, found: Any, starts: Any) -> Iterator[Item]:
+def _results(sc: Any, slices: int, fields: Any, conf: Any, shard_list: Any,
+             source: Any, units: Any, planned: Any, found: Any, starts: Any) -> Any:
     """Pass 2: shards read again, every item finished with what decides it, in input order.
 
     The re-read yields the same items in the same partitions as the sketch pass, so it is zipped
@@ -512,5 +524,112 @@ def _results(sc: Any, shards: Sequence[Shard], slices: int, fields: Any, conf: A
         joined = numbered_rows.leftOuterJoin(verdicts).map(
             lambda kv: (kv[1][0][0], kv[1][1] if kv[1][1] is not None else kv[1][0][1]))
         ordered = joined.map(done).sortByKey(numPartitions=max(1, slices))
-    for (i, _k), (row, result, suspects, warning) in ordered.toLocalIterator():
-        yield Item(shards[i], row, result, suspects, warning)
+    return ordered
+
+
+def write_dataset(paths: Sequence[str | Path], config: Config, out: str, spark: Any,
+                  progress: Progress | None = None) -> dict[str, Any]:
+    """Clean the corpus and write ``out`` (any Hadoop URL) with Spark's writers, for outputs that
+    one machine cannot write; returns the summary.
+
+    - ``out/corpus/shard=NAME/``: each shard's output lines in order, as text: a JSONL record's
+      line exactly as the local engine writes it, a Parquet record as one JSON object, a text
+      document as ``{"doc": ..., "text": ...}`` (all text documents under ``shard=_text``);
+    - ``out/changes/``: the change log's lines, in input order across the part files;
+    - ``out/summary.json``: the local engine's summary, counted per partition and merged.
+
+    It is written beside ``out`` and renamed into place (atomic on HDFS; on object stores a rename
+    is a copy). The corpus dataset is not what ``dedup restore`` reads; restore from a local run.
+    """
+    from pyspark import StorageLevel
+
+    from . import changes as changelog
+    from .formats import record_json
+    from .output import output_record
+    from .summary import SummaryBuilder
+
+    clusters: list[tuple[str, ...]] = []
+    sc = spark.sparkContext
+    text_field = config.text_field
+    conf = sc.broadcast(config)
+    with _cleaned(paths, config, None, spark, progress, clusters) as (shards, ordered):
+        ordered.persist(StorageLevel.DISK_ONLY)
+        shard_list = sc.broadcast(shards)
+
+        def corpus_rows(kv: tuple[tuple[int, int], Any]) -> list[tuple[str, int, str]]:
+            (i, k), (row, result, suspects, warning) = kv
+            shard = shard_list.value[i]
+            found = output_record(Item(shard, row, result, suspects, warning), text_field)
+            if found is None:
+                return []
+            if isinstance(found, bytes):
+                return [(shard.name, k, found.decode("utf-8", "replace"))]
+            if isinstance(found, dict):
+                return [(shard.name, k, record_json(found))]
+            return [("_text", i, json.dumps({"doc": shard.name, "text": found}, ensure_ascii=False))]
+
+        def change_rows(kv: tuple[tuple[int, int], Any]) -> list[tuple[str]]:
+            result = kv[1][1]
+            return [] if isinstance(result, Skipped) else [(line,) for line in
+                                                            changelog.dumps(result.changes).splitlines()]
+
+        def count(index: int, part: Iterator[Any]) -> Iterator[tuple[int, SummaryBuilder]]:
+            builder = SummaryBuilder(conf.value)
+            for _key, (_row, result, suspects, warning) in part:
+                builder.add(result, suspects, warning)
+            yield index, builder
+
+        staging = f"{out.rstrip('/')}.dedup-{sc.applicationId}"
+        try:
+            (spark.createDataFrame(ordered.flatMap(corpus_rows), "shard string, k long, value string")
+             .sortWithinPartitions("shard", "k").select("shard", "value")
+             .write.partitionBy("shard").text(f"{staging}/corpus"))
+            spark.createDataFrame(ordered.flatMap(change_rows), "value string").write.text(f"{staging}/changes")
+            builders = sorted(ordered.mapPartitionsWithIndex(count).collect(), key=lambda p: p[0])
+            total = SummaryBuilder(config)
+            for _index, builder in builders:
+                total.merge(builder)
+            summary = total.finish(clusters)
+            _hadoop_write(sc, f"{staging}/summary.json",
+                          (json.dumps(summary, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+            _hadoop_publish(sc, staging, out)
+        finally:
+            _hadoop_delete(sc, staging)
+            ordered.unpersist()
+    return summary
+
+
+def _hadoop_fs(sc: Any, url: str) -> tuple[Any, Any]:
+    path = sc._jvm.org.apache.hadoop.fs.Path(url)  # py4j: the JVM's Hadoop file systems
+    return path, path.getFileSystem(sc._jsc.hadoopConfiguration())
+
+
+def _hadoop_write(sc: Any, url: str, data: bytes) -> None:
+    path, fs = _hadoop_fs(sc, url)
+    stream = fs.create(path, True)
+    try:
+        stream.write(bytearray(data))
+    finally:
+        stream.close()
+
+
+def _hadoop_delete(sc: Any, url: str) -> None:
+    path, fs = _hadoop_fs(sc, url)
+    if fs.exists(path):
+        fs.delete(path, True)
+
+
+def _hadoop_publish(sc: Any, staging: str, out: str) -> None:
+    """Swap ``staging`` in as ``out``: the previous ``out`` stays until the new one is complete."""
+    target, fs = _hadoop_fs(sc, out)
+    source, _ = _hadoop_fs(sc, staging)
+    old, _ = _hadoop_fs(sc, f"{out.rstrip('/')}.dedup-old-{sc.applicationId}")
+    had = fs.exists(target)
+    if had and not fs.rename(target, old):
+        raise InputError(f"{out}: cannot move the previous output aside; check permissions")
+    if not fs.rename(source, target):
+        if had:
+            fs.rename(old, target)
+        raise InputError(f"{out}: cannot move the new output into place; check permissions")
+    if had:
+        fs.delete(old, True)

@@ -74,6 +74,22 @@ class SummaryBuilder:
             "dropped": result.output is None,
         }
 
+    def merge(self, other: SummaryBuilder) -> None:
+        """Add the counts of a builder that saw the items after this one's (a distributed run
+        counts each partition apart and merges them in input order)."""
+        self.by_kind.update(other.by_kind)
+        self.by_rule.update(other.by_rule)
+        self.per_document.update(other.per_document)
+        self.bytes_in += other.bytes_in
+        self.bytes_out += other.bytes_out
+        self.read += other.read
+        self.changed += other.changed
+        self.dropped += other.dropped
+        self.empty += other.empty
+        self.suspects.extend(other.suspects)
+        self.skipped.extend(other.skipped)
+        self.warnings.extend(other.warnings)
+
     def finish(self, clusters: Sequence[Sequence[str]]) -> dict[str, Any]:
         nd = self.config.neardup
         bands, rows = choose_bands(nd.threshold, nd.num_perm, nd.target_recall)

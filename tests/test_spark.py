@@ -179,6 +179,44 @@ def test_shards_at_urls_are_read_through_hadoop(tmp_path: Path, spark: Any) -> N
         list(spark_run([(tmp_path / "missing").as_uri()], config, None, spark))
 
 
+def test_an_out_url_gets_a_dataset_with_the_local_engines_lines(tmp_path: Path, spark: Any) -> None:
+    """``-o URL``: corpus and change log written by Spark's writers, partitioned by shard; every
+    shard's lines, the change log and the summary are the local engine's, in order."""
+    from dedup.spark import write_dataset
+
+    root = planted_corpus(tmp_path / "in", documents=500, seed=9)
+    config = Config()
+    clusters: list[tuple[str, ...]] = []
+    write_items(local_run([root], config, None, 1, None, clusters), tmp_path / "local", config, lambda: clusters)
+    local = read_tree(tmp_path / "local")
+    url = (tmp_path / "dataset").as_uri()
+    (tmp_path / "dataset").mkdir()
+    (tmp_path / "dataset" / "stale.txt").write_text("the previous output")
+    summary = write_dataset([root], config, url, spark)
+    out = tmp_path / "dataset"
+    assert not (out / "stale.txt").exists()  # replaced whole
+    assert (out / "summary.json").read_bytes() == local["summary.json"]
+    assert summary == json.loads(local["summary.json"])
+
+    def lines(folder: Path) -> bytes:
+        return b"".join(p.read_bytes() for p in sorted(folder.glob("part-*")))
+
+    assert lines(out / "changes") == local["changes.jsonl"]
+    for name, data in local.items():
+        if not name.startswith("corpus/"):
+            continue
+        shard = name.removeprefix("corpus/")
+        if shard.startswith("notes/"):
+            continue  # text documents come out as {"doc", "text"} records under shard=_text
+        folder = out / "corpus" / f"shard={shard.replace('/', '%2F')}"
+        expected = gzip.decompress(data) if shard.endswith(".gz") else data
+        assert lines(folder) == expected, shard
+    texts = [json.loads(line) for line in lines(out / "corpus" / "shard=_text").splitlines()]
+    kept = sorted(n.removeprefix("corpus/") for n in local if n.startswith("corpus/notes/"))
+    assert [t["doc"] for t in texts] == kept
+    assert all(local["corpus/" + t["doc"]] == t["text"].encode() for t in texts)
+
+
 def test_cli_engine_spark_runs_from_any_folder(tmp_path: Path, corpus: Path, spark: Any,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
@@ -243,7 +281,9 @@ def test_missing_pyspark_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> Non
 
 def test_spark_options_need_the_spark_engine(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["clean", str(tmp_path), "--spark-master", "local[2]"])
-    assert result.exit_code == 2 and "--engine spark" in result.output
+    assert result.exit_code == 2 and "need --engine spark" in result.output
+    result = CliRunner().invoke(main, ["clean", str(tmp_path), "-o", "hdfs://nn/out"])
+    assert result.exit_code == 2 and "need --engine spark" in result.output
     result = CliRunner().invoke(main, ["clean", str(tmp_path), "--engine", "spark", "-j", "2"])
     assert result.exit_code == 2 and "--jobs is for the local engine" in result.output
 
