@@ -29,8 +29,9 @@ The run, in Spark terms:
    locally).
 6. **Results.** Shards are read again, each document is joined with its verdict (or its recurring
    lines, or its pass-1 changes) and finished by :func:`~dedup.stages.finish`; the results are
-   sorted into input order and streamed to the driver one partition at a time, where
-   :func:`dedup.output.write_items` writes ``OUT`` exactly as the local engine does.
+   in input order and streamed to the driver one partition at a time, where
+   :func:`dedup.output.write_items` writes ``OUT`` exactly as the local engine does; or, for an
+   ``OUT`` URL, written by Spark's writers as a dataset (:func:`write_dataset`).
 
 Shards given as paths are read by the tasks, so the path must be the same on the driver and every
 executor (a shared file system: NFS, Lustre, Databricks' ``/dbfs``). Shards given as URLs
