@@ -217,6 +217,29 @@ def test_an_out_url_gets_a_dataset_with_the_local_engines_lines(tmp_path: Path, 
     assert all(local["corpus/" + t["doc"]] == t["text"].encode() for t in texts)
 
 
+def test_spark_submit_runs_dedups_main(tmp_path: Path, spark: Any) -> None:
+    """``spark-submit .../dedup/__main__.py clean ...`` (as on a cluster) writes the local engine's OUT."""
+    import os
+    import subprocess
+
+    import pyspark
+
+    import dedup.__main__
+
+    home = Path(pyspark.__file__).parent
+    submit = home / "bin" / "spark-submit"
+    if not submit.exists():
+        pytest.skip("this pyspark has no bin/spark-submit")
+    env = {**os.environ, "SPARK_HOME": str(home), "PYSPARK_PYTHON": sys.executable,
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    done = subprocess.run([str(submit), "--master", "local[1]", "--conf", "spark.ui.enabled=false",
+                           dedup.__main__.__file__, "clean", str(seeds), "-o", str(tmp_path / "out"), "--engine",
+                           "spark", "-q"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert read_tree(tmp_path / "out") == read_tree(seeds.parent / "out")
+
+
 def test_cli_engine_spark_runs_from_any_folder(tmp_path: Path, corpus: Path, spark: Any,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
