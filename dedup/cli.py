@@ -103,6 +103,14 @@ def _tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
+def _sweep(out: Path, spill: bool) -> None:
+    """Remove what killed runs left behind (their spill folders, half-built output) and say so."""
+    from .leftovers import sweep_output, sweep_spill
+
+    for notice in [*(sweep_spill() if spill else []), *sweep_output(out)]:
+        click.echo(f"dedup: note: {notice.message}", err=True)
+
+
 def _report(summary: dict[str, Any], out: Path, quiet: bool) -> None:
     for warning in summary["warnings"]:
         click.echo(f"dedup: warning: {warning}", err=True)
@@ -172,6 +180,7 @@ def clean(paths: tuple[Path, ...], output: Path | None, config_file: Path | None
     for accept_file in accept_files:
         config = merge_accept(config, accept_file)
     out = output or Path(config.output)
+    _sweep(out, spill=True)
     progress = Progress(0, enabled=None if not quiet else False)
     clusters: list[tuple[str, ...]] = []
     try:
@@ -240,6 +249,7 @@ def restore(out: Path, target: Path) -> None:
     """Rebuild the original corpus, byte for byte, from OUT/corpus and OUT/changes.jsonl."""
     from .output import restore as run_restore
 
+    _sweep(target, spill=False)
     written = run_restore(out, target)
     click.echo(f"dedup: restored {len(written)} files into {target}/")
 

@@ -8,10 +8,12 @@ beside the old one and swapped in, so a failed run leaves the previous output in
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
 import re
 import shutil
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -184,27 +186,60 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``); False where unsupported.
+
+    With it, a reader (or a run killed at any instant) sees the old folder or the new one at the
+    target, never neither.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):  # pragma: no cover - a libc without renameat2 (glibc < 2.28)
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):  # the file system cannot: fall back
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
 def publish_dir(target: Path, build: Callable[[Path], None]) -> None:
     """Build a folder with ``build(tmpdir)`` next to ``target`` and swap it in.
 
     The previous ``target`` stays in place until the new one is complete; if ``build`` fails the
-    temporary folder is removed and ``target`` is untouched.
+    temporary folder is removed and ``target`` is untouched. The swap is one atomic exchange where
+    the system offers one; elsewhere it is two renames, and a run killed between them leaves the
+    previous output in ``.NAME.old-*``, which the next run puts back
+    (:func:`dedup.leftovers.sweep_output`). Temporary names carry the owner's pid and start time
+    so a later run can tell a dead run's leftovers from a live run's work.
     """
+    from .leftovers import owner_tag
+
     target = target.absolute()
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    tmp = target.with_name(f".{target.name}.tmp-{owner_tag()}")
+    old = target.with_name(f".{target.name}.old-{owner_tag()}")
     shutil.rmtree(tmp, ignore_errors=True)
     try:
         tmp.mkdir()
         build(tmp)
-        if target.exists():
-            os.replace(target, old)
-        os.replace(tmp, target)
+        if target.exists() and _exchange(tmp, target):
+            old = tmp  # the previous output now sits at the temporary name
+        else:
+            if target.exists():
+                os.replace(target, old)
+            os.replace(tmp, target)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
         if old.exists() and not target.exists():
             os.replace(old, target)
+        shutil.rmtree(tmp, ignore_errors=True)
         raise
     shutil.rmtree(old, ignore_errors=True)
 

@@ -26,7 +26,6 @@ consumed in input order.
 from __future__ import annotations
 
 import pickle
-import tempfile
 from array import array
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
@@ -43,6 +42,7 @@ from .config import Config
 from .errors import InputError
 from .evidence import EvidenceTable, Lines
 from .formats import RAW, Fields, Row, Shard, json_style, read_rows, record_json, shard_format
+from .leftovers import spill_folder
 from .model import Change, DocResult, Document, Skipped, Suspect
 from .neardup import Memo, choose_bands
 from .pipeline import (
@@ -426,12 +426,10 @@ class _Alone:
 
 
 def _pool(jobs: int, config: Config) -> Any:
-    import multiprocessing
+    from .workers import WatchedPool
 
-    # fork where there is one: workers start at once and work from any __main__ (a script on stdin,
-    # a notebook); spawn re-imports __main__, which fails there. dedup starts no threads before this.
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    return multiprocessing.get_context(method).Pool(jobs, initializer=_init_worker, initargs=(config,))
+    # A pool whose waits notice a dead worker (a lost task would otherwise be awaited forever).
+    return WatchedPool(jobs, _init_worker, (config,))
 
 
 def _stop(pool: Any, interrupted: bool) -> None:
@@ -500,8 +498,8 @@ def run(paths: Sequence[str | Path], config: Config, output: Path | None = None,
     bands, _rows = choose_bands(nd.threshold, nd.num_perm, nd.target_recall)
     pool = _pool(jobs, config) if jobs > 1 else None
     try:
-        with tempfile.TemporaryDirectory(prefix="dedup-") as tmp:
-            folder = Path(tmp)
+        # named after this process, so a later run can remove it if this one is killed
+        with spill_folder() as folder:
             spill = BandSpill(folder, bands, nd.threshold)
             table = EvidenceTable(config.evidence)
             if progress:
