@@ -128,7 +128,8 @@ class PreparedSpill:
 
 
 def find_shards(paths: Sequence[str | Path], config: Config, output: Path | None) -> list[Shard]:
-    _root, sources = corpus.discover([Path(p) for p in paths], config.include, config.exclude, output)
+    _root, sources = corpus.discover([Path(p) for p in paths], config.include, config.exclude, output,
+                                     follow_symlinks=config.follow_symlinks)
     shards = []
     for source in sources:
         fmt, compression = shard_format(source.doc, config.format or None)
