@@ -22,6 +22,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,6 +133,7 @@ class _ZstdReader(io.RawIOBase):
         self._fh = fh
         self._decompressor = decompressor
         self._dobj = decompressor.decompressobj()
+        self._decompressor_error: type[Exception] = sys.modules["zstandard"].ZstdError
         self._pending = b""
         self._started = False
 
@@ -154,7 +156,10 @@ class _ZstdReader(io.RawIOBase):
                         raise EOFError("zstd stream ended before the end of its frame (truncated)")
                     return 0
             self._started = True
-            self._pending = self._dobj.decompress(chunk)
+            try:
+                self._pending = self._dobj.decompress(chunk)
+            except self._decompressor_error as exc:  # not zstd, or damaged: a ValueError the reader reports
+                raise ValueError(f"not a valid zstd stream ({exc})") from None
         n = min(len(buffer), len(self._pending))
         buffer[:n] = self._pending[:n]
         self._pending = self._pending[n:]
