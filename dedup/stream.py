@@ -507,11 +507,13 @@ def run(paths: Sequence[str | Path], config: Config, output: Path | None = None,
                 progress.total = sum(_size(s) for s in shards)
                 progress.stage("reading + rules")
             documents = 0
+            seen = bytearray()  # a fingerprint per document: pass 2 must read what pass 1 read
             def counted() -> Iterator[Document]:
                 for _s, _r, doc, _n in read(shards, config):
                     if isinstance(doc, Document):
                         if progress:
                             progress.advance(1, doc.size)
+                        seen.extend(_fingerprint(doc))
                         yield doc
 
             prepared = PreparedSpill(folder / "prepared.pickle")
@@ -532,7 +534,7 @@ def run(paths: Sequence[str | Path], config: Config, output: Path | None = None,
             if progress:
                 progress.stage("writing")
             with open(folder / "alone.pickle", "rb") as fh:
-                yield from _results(shards, config, verdicts, evidence, _Alone(fh), pool, progress, prepared)
+                yield from _results(shards, config, verdicts, evidence, _Alone(fh), pool, progress, prepared, seen)
             prepared.close()
     except BaseException:
         if pool is not None:
@@ -542,6 +544,13 @@ def run(paths: Sequence[str | Path], config: Config, output: Path | None = None,
     finally:
         if pool is not None:
             _stop(pool, interrupted=False)
+
+
+def _fingerprint(doc: Document) -> bytes:
+    """8 bytes that tell whether pass 2 read the same document as pass 1."""
+    import hashlib
+
+    return hashlib.blake2b(f"{doc.doc}\0{doc.text}".encode("utf-8", "surrogatepass"), digest_size=8).digest()
 
 
 def _size(shard: Shard) -> int:
@@ -593,7 +602,7 @@ WINDOW = 4096
 
 def _results(shards: Sequence[Shard], config: Config, verdicts: dict[int, Verdict],
              evidence: dict[int, dict[int, str]], alone: _Alone, pool: Any,
-             progress: Progress | None, prepared: PreparedSpill) -> Iterator[Item]:
+             progress: Progress | None, prepared: PreparedSpill, seen: bytes | bytearray = b"") -> Iterator[Item]:
     """Pass 2: every shard re-read in order, each document finished and yielded in input order.
 
     A document whose changes are decided is finished here (applying and checking changes is
@@ -614,10 +623,16 @@ def _results(shards: Sequence[Shard], config: Config, verdicts: dict[int, Verdic
             warning = f"{result.document.doc}: empty file; copied as it is" if not result.document.text else None
             yield Item(shard, row, _record_fields(row, result), suspects, warning)
 
+    count = 0
     for shard, row, doc, number in read(shards, config):
         if isinstance(doc, Skipped):
             queue.append((shard, row, doc))
             continue
+        count = number + 1
+        if seen and seen[number * 8:number * 8 + 8] != _fingerprint(doc):
+            raise InputError(f"{doc.doc}: the corpus changed while dedup read it ({doc.doc} or a file before it "
+                             "was modified, added or removed between the two passes); rerun when nothing writes to "
+                             "it (the previous output is intact)")
         how: Verdict | tuple[dict[int, str], Prepared]
         if number in verdicts:
             how = verdicts.pop(number)
@@ -630,4 +645,7 @@ def _results(shards: Sequence[Shard], config: Config, verdicts: dict[int, Verdic
         else:
             queue.append((shard, row, _finish((doc, how))))
         yield from drain(WINDOW)
+    if seen and count != len(seen) // 8:
+        raise InputError("the corpus changed while dedup read it (files at its end were removed or became unreadable "
+                         "between the two passes); rerun when nothing writes to it (the previous output is intact)")
     yield from drain(0)

@@ -390,3 +390,30 @@ def test_a_text_file_named_like_a_record_does_not_collide(tmp_path: Path) -> Non
     assert docs.count("a.jsonl#x.txt") == 2  # the record's change and the file's
     assert sorted(read_tree(tmp_path / "out" / "corpus")) == ["a.jsonl", "a.jsonl#x.txt"]
     restored_equals_input(root, tmp_path / "out", tmp_path)
+
+
+@pytest.mark.parametrize("how", ["modified", "removed", "removed-last"])
+def test_a_file_changed_between_the_two_passes_stops_the_run_plainly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                    how: str) -> None:
+    """Pass 2 re-reads the corpus: a document that differs from pass 1 would get changes meant for
+    another text. The run stops (exit 2, not 'a bug'), naming the file, and OUT is untouched."""
+    import dedup.stream as stream
+
+    root = write_corpus(tmp_path / "in", {"a.txt": f"{PROSE}\nComments\n", "b.txt": f"Share this article\n{PROSE2}\n",
+                                          "c.txt": "Hello there, a short one.\nComments\n"})
+    out = write_corpus(tmp_path / "out", {"previous.txt": "previous\n"})
+    real = stream.components
+
+    def then_change(*args: object, **kwargs: object) -> object:
+        if how == "modified":
+            (root / "a.txt").write_text("short\n")
+        else:
+            (root / ("b.txt" if how == "removed" else "c.txt")).unlink()
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stream, "components", then_change)
+    code, err = invoke("clean", str(root), "-o", str(out), "-q")
+    assert code == 2, err
+    assert "the corpus changed while dedup read it" in err and "bug" not in err
+    assert len(one_line_each(err)) == 1
+    assert read_tree(out) == {"previous.txt": b"previous\n"}
