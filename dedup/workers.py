@@ -115,7 +115,20 @@ class WatchedPool:
         return Watched(self._pool.apply_async(func, args), self)
 
     def terminate(self) -> None:
-        self._pool.terminate()
+        """``Pool.terminate``, which can block forever when a worker died holding the task queue's
+        lock (an idle worker waits for tasks holding it): after a few seconds the workers are
+        killed and the run goes on; the stuck helper thread is a daemon and dies with the process."""
+        import threading
+
+        stopper = threading.Thread(target=self._pool.terminate, daemon=True)
+        stopper.start()
+        stopper.join(5)
+        if stopper.is_alive():
+            self._note_workers()
+            for worker in self._seen.values():
+                if worker.exitcode is None:
+                    worker.kill()
+            stopper.join(5)
 
 
 class Watched:

@@ -167,10 +167,11 @@ def test_killed_worker_stops_the_run_in_process(tmp_path: Path) -> None:
     from dedup import workers
     from dedup.errors import WorkerError
 
+    before = set(children(os.getpid()))
     pool = workers.WatchedPool(2, _noop_init, ())
     try:
         result = pool.apply_async(time.sleep, (30,))
-        victim = children(os.getpid())[0]
+        victim = sorted(set(children(os.getpid())) - before)[0]
         os.kill(victim, signal.SIGKILL)
         with pytest.raises(WorkerError, match=rf"worker process {victim} died \(killed by SIGKILL\)"):
             result.get()
@@ -314,3 +315,22 @@ def test_unwritable_output_parent_is_a_clear_error(tmp_path: Path) -> None:
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert read_tree(locked) == {"out/previous.txt": b"previous\n"}
     assert read_tree(root) == {"a.txt": f"{PROSE}\n".encode()}
+
+
+def test_terminating_a_pool_whose_idle_worker_was_killed_does_not_hang() -> None:
+    """Found by the kill test under load: a worker SIGKILLed while idle can die holding the task
+    queue's lock, and ``Pool.terminate`` then waits for that lock forever (the run hung at its end)."""
+    import threading
+
+    from dedup import workers
+
+    before = set(children(os.getpid()))
+    pool = workers.WatchedPool(2, _noop_init, ())
+    time.sleep(0.5)  # both workers idle, one of them waiting for tasks with the lock held
+    for victim in sorted(set(children(os.getpid())) - before):
+        os.kill(victim, signal.SIGKILL)
+    time.sleep(0.2)
+    stopper = threading.Thread(target=pool.terminate, daemon=True)
+    stopper.start()
+    stopper.join(60)
+    assert not stopper.is_alive(), "terminate hung"
