@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
@@ -18,12 +18,12 @@ import click
 
 from . import __version__
 from .config import Config, discover, merge_accept, validate
-from .corpus import corpus_root
+from .corpus import corpus_root, printable
 from .errors import DedupError, UsageError
 
 
 def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"dedup: error: {message}", err=True)
+    click.echo(f"dedup: error: {printable(message)}", err=True)
     sys.exit(code)
 
 
@@ -84,7 +84,7 @@ def _overrides(config: Config, **flags: Any) -> Config:
         top["include"] = tuple(flags["include"])
     if flags.get("exclude"):
         top["exclude"] = (*config.exclude, *flags["exclude"])
-    for key in ("format", "text_field", "id_field", "source_field"):
+    for key in ("format", "text_field", "id_field", "source_field", "follow_symlinks"):
         if flags.get(key):
             top[key] = flags[key]
     rules = config.rules
@@ -103,11 +103,39 @@ def _tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
+def _sweep(out: Path, spill: bool) -> None:
+    """Remove what killed runs left behind (their spill folders, half-built output) and say so."""
+    from .leftovers import sweep_output, sweep_spill
+
+    for notice in [*(sweep_spill() if spill else []), *sweep_output(out)]:
+        click.echo(f"dedup: note: {notice.message}", err=True)
+
+
+#: Records of one shard skipped for one problem that are listed one by one; the rest are counted.
+SKIPPED_SHOWN = 3
+
+
+def _skipped_lines(skipped: list[dict[str, str]]) -> Iterator[str]:
+    """One line per skipped file or record, except that a shard whose records all fail the same way
+    (a Parquet file without the text field) gives a few lines and a count, not one line per row."""
+    groups: dict[tuple[str, str], int] = {}
+    for entry in skipped:
+        shard = entry["path"].rsplit("#", 1)[0] if "#" in entry["path"] else entry["path"]
+        key = (shard, entry["problem"])
+        groups[key] = groups.get(key, 0) + 1
+        if groups[key] <= SKIPPED_SHOWN:
+            yield f"dedup: skipped {entry['path']}: {entry['problem']}; {entry['hint']}"
+    for (shard, problem), count in groups.items():
+        if count > SKIPPED_SHOWN:
+            yield (f"dedup: skipped {count - SKIPPED_SHOWN} more records of {shard} for the same problem "
+                   f"({problem}); all are listed in summary.json")
+
+
 def _report(summary: dict[str, Any], out: Path | str, quiet: bool) -> None:
     for warning in summary["warnings"]:
-        click.echo(f"dedup: warning: {warning}", err=True)
-    for skipped in summary["skipped"]:
-        click.echo(f"dedup: skipped {skipped['path']}: {skipped['problem']}; {skipped['hint']}", err=True)
+        click.echo(f"dedup: warning: {printable(warning)}", err=True)
+    for line in _skipped_lines(summary["skipped"]):
+        click.echo(printable(line), err=True)
     if quiet:
         return
     docs, kinds = summary["documents"], summary["changes"]["by_kind"]
@@ -141,6 +169,9 @@ def _report(summary: dict[str, Any], out: Path | str, quiet: bool) -> None:
 @click.option("--id-field", help="JSONL/Parquet: the field naming each record (default: id; else its row).")
 @click.option("--source-field", help="JSONL/Parquet: the field naming the source; a URL counts by host "
               "(default: url; else the folder).")
+@click.option("--follow-symlinks", is_flag=True, default=None,
+              help="Follow symbolic links inside the corpus folders (default: report them and read nothing "
+              "through them).")
 @click.option("--report/--no-report", "report", default=None,
               help="Build report.html and report.md (default: when there are at most 20,000 documents).")
 @click.option("--disable-rule", multiple=True, metavar="NAME", help="Turn a rule off (repeatable).")
@@ -196,8 +227,11 @@ def clean(paths: tuple[str, ...], output: str | None, config_file: Path | None, 
     if dataset and (fail_if_changed or report):
         raise UsageError(f"{dataset}: --fail-if-changed and --report need OUT on a local or shared folder")
     out = Path(output or config.output)
+    if not dataset:
+        _sweep(out, spill=True)
     progress = Progress(0, enabled=None if not quiet else False)
     clusters: list[tuple[str, ...]] = []
+    items = None
     try:
         before = _tree(out) if fail_if_changed else {}
         if engine == "spark":
@@ -213,6 +247,8 @@ def clean(paths: tuple[str, ...], output: str | None, config_file: Path | None, 
             items = run(input_paths, config, out, jobs=jobs, progress=progress, clusters=clusters)
             summary = write_items(items, out, config, lambda: clusters, report)
     finally:
+        if isinstance(items, Generator):  # stop the workers and remove the spill now, whatever happened
+            items.close()
         progress.close()
     _report(summary, dataset or out, quiet)
     if fail_if_changed and _tree(out) != before:
@@ -274,6 +310,7 @@ def restore(out: Path, target: Path) -> None:
     """Rebuild the original corpus, byte for byte, from OUT/corpus and OUT/changes.jsonl."""
     from .output import restore as run_restore
 
+    _sweep(target, spill=False)
     written = run_restore(out, target)
     click.echo(f"dedup: restored {len(written)} files into {target}/")
 

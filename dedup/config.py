@@ -97,6 +97,8 @@ class Config:
     text_field: str = "text"
     id_field: str = "id"
     source_field: str = "url"
+    #: follow symbolic links found in the corpus (off: a link cannot make dedup read outside the corpus)
+    follow_symlinks: bool = False
     rules: RulesConfig = field(default_factory=RulesConfig)
     neardup: NeardupConfig = field(default_factory=NeardupConfig)
     accept: AcceptConfig = field(default_factory=AcceptConfig)
@@ -114,6 +116,7 @@ KEYS: dict[str, str] = {
     "text_field": "JSONL/Parquet records: the field holding the document text",
     "id_field": "JSONL/Parquet records: the field naming a record in the change log (else its row)",
     "source_field": "JSONL/Parquet records: the field naming its source (a URL counts by host; else the folder)",
+    "follow_symlinks": "follow symbolic links found in the corpus folders (off: they are reported and not read)",
     "rules.disable": "names of catalogue rules to turn off",
     "rules.enable": "names of catalogue rules to turn on (rules that are off by default)",
     "rules.custom": "extra rules: tables with name, pattern, description, category, zone, max_words",

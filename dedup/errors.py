@@ -37,3 +37,9 @@ class InternalError(DedupError):
     """An invariant of dedup itself failed (for example a change log that would not restore)."""
 
     exit_code = 3
+
+
+class WorkerError(DedupError):
+    """A worker process died (killed, or out of memory): the run stopped and published nothing."""
+
+    exit_code = 2

@@ -22,12 +22,14 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal, cast
 from urllib.parse import urlsplit
 
+from .corpus import Source, too_many_lines, unreadable
 from .errors import InputError, UsageError
 from .model import Document, Skipped
 
@@ -125,9 +127,53 @@ def open_shard(path: Path, compression: str | None, data: bytes | None = None) -
             import zstandard
         except ImportError:
             raise _missing("zstandard", "zstd", f"{path.name}: reading zstd shards") from None
-        reader = zstandard.ZstdDecompressor().stream_reader(raw(), closefd=True)
-        return cast(IO[bytes], io.BufferedReader(reader))
+        return cast(IO[bytes], io.BufferedReader(_ZstdReader(raw(), zstandard.ZstdDecompressor())))
     return raw()
+
+
+class _ZstdReader(io.RawIOBase):
+    """A zstd stream that fails at a truncated end: ``zstandard``'s own stream reader just stops there,
+    so a cut-off shard would silently lose its last rows."""
+
+    def __init__(self, fh: IO[bytes], decompressor: Any) -> None:
+        self._fh = fh
+        self._decompressor = decompressor
+        self._dobj = decompressor.decompressobj()
+        self._decompressor_error: type[Exception] = sys.modules["zstandard"].ZstdError
+        self._pending = b""
+        self._started = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            chunk = self._dobj.unused_data if self._dobj.eof else b""
+            if self._dobj.eof:
+                if not chunk:
+                    chunk = self._fh.read(1 << 16)
+                    if not chunk:
+                        return 0
+                self._dobj = self._decompressor.decompressobj()
+            else:
+                chunk = self._fh.read(1 << 16)
+                if not chunk:
+                    if self._started:
+                        raise EOFError("zstd stream ended before the end of its frame (truncated)")
+                    return 0
+            self._started = True
+            try:
+                self._pending = self._dobj.decompress(chunk)
+            except self._decompressor_error as exc:  # not zstd, or damaged: a ValueError the reader reports
+                raise ValueError(f"not a valid zstd stream ({exc})") from None
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
 
 
 @dataclass(frozen=True)
@@ -181,6 +227,9 @@ def _record_row(shard: Shard, row: int, raw: bytes | None, value: object, fields
     if not isinstance(text, str):
         problem = f"no text field {fields.text!r}" if text is None else f"field {fields.text!r} is not a string"
         return Row(row, raw, value, Skipped(where, problem, "set --text-field; the record is copied as it is"))
+    crowded = too_many_lines(where, text)
+    if crowded is not None:
+        return Row(row, raw, value, crowded)
     record_id = value.get(fields.id)
     name = record_name(shard.name, row, record_id if isinstance(record_id, (str, int)) else None)
     if name in seen:
@@ -219,6 +268,9 @@ def _parquet_rows(shard: Shard, fields: Fields, data: bytes | None = None) -> It
 def read_rows(shard: Shard, fields: Fields, data: bytes | None = None) -> Iterator[Row]:
     """Every record of a record shard in order (a record without a source of its own gets "": its
     folder), read from its path or from ``data``, the file's bytes."""
+    refused = unreadable(Source(shard.path, shard.name)) if data is None else None
+    if refused is not None:
+        return iter([Row(0, None, None, refused)])
     if shard.format == "jsonl":
         return _jsonl_rows(shard, fields, data)
     if shard.format == "parquet":

@@ -319,21 +319,21 @@ def restore(out: Path, target: Path) -> list[str]:
     target_abs = target.resolve()
     if target_abs == out.resolve() or target_abs.is_relative_to(out.resolve()):
         raise InputError(f"{target}: restore target is inside the output folder {out}; choose another -o")
-    by_doc: dict[str, list[Change]] = {}
-    for change in changes:
-        by_doc.setdefault(change.doc, []).append(change)
     files: set[str] = set()
     for dirpath, _dirs, names in os.walk(corpus_dir):
         for name in names:
             files.add((Path(dirpath) / name).relative_to(corpus_dir).as_posix())
     shards = _record_shards(out)
     by_shard: dict[str, dict[int, list[Change]]] = {s: {} for s in shards}
-    for doc, doc_changes in list(by_doc.items()):
-        shard_name = _shard_of(doc, shards)
-        row = next((c.row for c in doc_changes if c.row is not None), None)
-        if shard_name is not None and row is not None:
-            by_shard.setdefault(shard_name, {})[row] = doc_changes
-            del by_doc[doc]
+    # A record's changes carry its row; a text file's do not. Telling them apart by that, not by
+    # name, keeps a text file named like a record ("a.jsonl#1" beside a.jsonl) a file of its own.
+    by_doc: dict[str, list[Change]] = {}
+    for change in changes:
+        shard_name = _shard_of(change.doc, shards) if change.row is not None else None
+        if shard_name is not None and change.row is not None:
+            by_shard.setdefault(shard_name, {}).setdefault(change.row, []).append(change)
+        else:
+            by_doc.setdefault(change.doc, []).append(change)
     written: list[str] = []
     text_field = _text_field(out) if by_shard else "text"
 

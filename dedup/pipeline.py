@@ -22,7 +22,7 @@ import regex
 
 from . import changes as changelog
 from .config import Config
-from .errors import InternalError
+from .errors import ConfigError, InternalError
 from .evidence import EvidenceTable, Finding, Lines, document_lines
 from .model import Change, DocResult, Document, Passage, Result, Skipped, Suspect
 from .neardup import (
@@ -39,7 +39,7 @@ from .neardup import (
 from .normalize import propose_repairs
 from .passages import split
 from .progress import Progress
-from .rules import Decision, active_rules, find_boilerplate
+from .rules import MATCH_TIMEOUT, Decision, active_rules, find_boilerplate
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,14 @@ def accepted(config: Config, change_id: str, text: str) -> bool:
     """Whether a reviewer accepted this finding (by id, or by a pattern over the passage text)."""
     if change_id in config.accept.ids:
         return True
-    return any(p.search(text) for p in _accept_patterns(config.accept.patterns))
+    for pattern in _accept_patterns(config.accept.patterns):
+        try:
+            if pattern.search(text, timeout=MATCH_TIMEOUT):
+                return True
+        except TimeoutError:  # a pattern from a config file must not hang the run
+            raise ConfigError(f"accept.patterns: {pattern.pattern!r} took over {MATCH_TIMEOUT}s on one passage; "
+                              "simplify it (avoid nested quantifiers)") from None
+    return False
 
 
 def judge_boilerplate(item: Prepared, passages: Sequence[Passage], config: Config) -> Prepared:

@@ -26,7 +26,6 @@ consumed in input order.
 from __future__ import annotations
 
 import pickle
-import tempfile
 from array import array
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
@@ -42,6 +41,7 @@ from .config import Config
 from .errors import InputError
 from .evidence import EvidenceTable, Finding
 from .formats import Fields, Row, Shard, read_rows, shard_format
+from .leftovers import spill_folder
 from .model import Change, DocResult, Document, Skipped, Suspect
 from .neardup import choose_bands
 from .pipeline import Prepared, default_jobs, uses_affixes, uses_evidence
@@ -112,7 +112,8 @@ class PreparedSpill:
 
 
 def find_shards(paths: Sequence[str | Path], config: Config, output: Path | None) -> list[Shard]:
-    _root, sources = corpus.discover([Path(p) for p in paths], config.include, config.exclude, output)
+    _root, sources = corpus.discover([Path(p) for p in paths], config.include, config.exclude, output,
+                                     follow_symlinks=config.follow_symlinks)
     shards = []
     for source in sources:
         fmt, compression = shard_format(source.doc, config.format or None)
@@ -266,12 +267,10 @@ class _Alone:
 
 
 def _pool(jobs: int, config: Config) -> Any:
-    import multiprocessing
+    from .workers import WatchedPool
 
-    # fork where there is one: workers start at once and work from any __main__ (a script on stdin,
-    # a notebook); spawn re-imports __main__, which fails there. dedup starts no threads before this.
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    return multiprocessing.get_context(method).Pool(jobs, initializer=_init_worker, initargs=(config,))
+    # A pool whose waits notice a dead worker (a lost task would otherwise be awaited forever).
+    return WatchedPool(jobs, _init_worker, (config,))
 
 
 def _stop(pool: Any, interrupted: bool) -> None:
@@ -340,19 +339,21 @@ def run(paths: Sequence[str | Path], config: Config, output: Path | None = None,
     bands, _rows = choose_bands(nd.threshold, nd.num_perm, nd.target_recall)
     pool = _pool(jobs, config) if jobs > 1 else None
     try:
-        with tempfile.TemporaryDirectory(prefix="dedup-") as tmp:
-            folder = Path(tmp)
+        # named after this process, so a later run can remove it if this one is killed
+        with spill_folder() as folder:
             spill = BandSpill(folder, bands, nd.threshold)
             table = EvidenceTable(config.evidence)
             if progress:
                 progress.total = sum(_size(s) for s in shards)
                 progress.stage("reading + rules")
             documents = 0
+            seen = bytearray()  # a fingerprint per document: pass 2 must read what pass 1 read
             def counted() -> Iterator[Document]:
                 for _s, _r, doc, _n in read(shards, config):
                     if isinstance(doc, Document):
                         if progress:
                             progress.advance(1, doc.size)
+                        seen.extend(_fingerprint(doc))
                         yield doc
 
             prepared = PreparedSpill(folder / "prepared.pickle")
@@ -373,7 +374,7 @@ def run(paths: Sequence[str | Path], config: Config, output: Path | None = None,
             if progress:
                 progress.stage("writing")
             with open(folder / "alone.pickle", "rb") as fh:
-                yield from _results(shards, config, verdicts, evidence, _Alone(fh), pool, progress, prepared)
+                yield from _results(shards, config, verdicts, evidence, _Alone(fh), pool, progress, prepared, seen)
             prepared.close()
     except BaseException:
         if pool is not None:
@@ -383,6 +384,13 @@ def run(paths: Sequence[str | Path], config: Config, output: Path | None = None,
     finally:
         if pool is not None:
             _stop(pool, interrupted=False)
+
+
+def _fingerprint(doc: Document) -> bytes:
+    """8 bytes that tell whether pass 2 read the same document as pass 1."""
+    import hashlib
+
+    return hashlib.blake2b(f"{doc.doc}\0{doc.text}".encode("utf-8", "surrogatepass"), digest_size=8).digest()
 
 
 def _size(shard: Shard) -> int:
@@ -420,7 +428,7 @@ WINDOW = 4096
 
 def _results(shards: Sequence[Shard], config: Config, verdicts: dict[int, Verdict],
              evidence: dict[int, dict[int, Finding]], alone: _Alone, pool: Any,
-             progress: Progress | None, prepared: PreparedSpill) -> Iterator[Item]:
+             progress: Progress | None, prepared: PreparedSpill, seen: bytes | bytearray = b"") -> Iterator[Item]:
     """Pass 2: every shard re-read in order, each document finished and yielded in input order.
 
     A document whose changes are decided is finished here (applying and checking changes is
@@ -441,10 +449,16 @@ def _results(shards: Sequence[Shard], config: Config, verdicts: dict[int, Verdic
             warning = f"{result.document.doc}: empty file; copied as it is" if not result.document.text else None
             yield Item(shard, row, record_fields(row, result), suspects, warning)
 
+    count = 0
     for shard, row, doc, number in read(shards, config):
         if isinstance(doc, Skipped):
             queue.append((shard, row, doc))
             continue
+        count = number + 1
+        if seen and seen[number * 8:number * 8 + 8] != _fingerprint(doc):
+            raise InputError(f"{doc.doc}: the corpus changed while dedup read it ({doc.doc} or a file before it "
+                             "was modified, added or removed between the two passes); rerun when nothing writes to "
+                             "it (the previous output is intact)")
         how: Verdict | tuple[dict[int, Finding], Prepared]
         if number in verdicts:
             how = verdicts.pop(number)
@@ -457,4 +471,7 @@ def _results(shards: Sequence[Shard], config: Config, verdicts: dict[int, Verdic
         else:
             queue.append((shard, row, finish((doc, how))))
         yield from drain(WINDOW)
+    if seen and count != len(seen) // 8:
+        raise InputError("the corpus changed while dedup read it (files at its end were removed or became unreadable "
+                         "between the two passes); rerun when nothing writes to it (the previous output is intact)")
     yield from drain(0)

@@ -79,3 +79,26 @@ def test_summary_fields_are_the_documented_ones() -> None:
                                      "Benchmarks"])
 def test_readme_section_exists(section: str) -> None:
     assert f"\n## {section}\n" in README
+
+
+def _test_names() -> set[str]:
+    names: set[str] = set()
+    for path in (ROOT / "tests").glob("test_*.py"):
+        names.update(re.findall(r"^def (test_\w+)", path.read_text(encoding="utf-8"), flags=re.M))
+    return names
+
+
+def _reliability_rows() -> list[str]:
+    section = README.split("\n## Reliability\n", 1)[1].split("\n## ", 1)[0]
+    return [line for line in section.splitlines() if line.startswith("| ") and "`test_" in line]
+
+
+def test_reliability_section_lists_a_proof_for_each_guarantee() -> None:
+    rows = _reliability_rows()
+    assert len(rows) >= 15
+    assert all(re.search(r"`test_\w+`\s*\|$", row) for row in rows), "each guarantee ends with its tests"
+
+
+@pytest.mark.parametrize("name", sorted({n for row in _reliability_rows() for n in re.findall(r"`(test_\w+)`", row)}))
+def test_every_test_named_in_the_reliability_section_exists(name: str) -> None:
+    assert name in _test_names(), f"README's Reliability section names {name}, which is not a test"

@@ -1,0 +1,146 @@
+"""Worker processes that cannot hang a run when one of them dies.
+
+``multiprocessing.Pool`` replaces a worker that dies, but the task it was running is lost and
+whoever waits for that result waits forever: a worker killed by the kernel's out-of-memory killer
+(or by hand) would hang the run with no message. So every wait here is a short wait in a loop,
+and between waits the pool's workers are checked: if one of them has exited, the run stops with
+:class:`~dedup.errors.WorkerError` (one line, non-zero exit; the previous output is intact since
+nothing is published before the last result is in).
+
+Workers also ask the kernel (Linux ``PR_SET_PDEATHSIG``) to kill them when the main process dies,
+so a main process killed with SIGKILL does not leave workers computing for nobody.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
+from itertools import islice
+from multiprocessing.pool import AsyncResult
+from typing import Any
+
+from .errors import WorkerError
+
+#: Seconds between checks of the workers while a result is awaited.
+POLL = 0.25
+
+
+def _die_with_parent(parent: int) -> None:
+    """Linux: have the kernel SIGKILL this worker when the process that forked it ends."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - no prctl
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def _start_worker(parent: int, initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
+    _die_with_parent(parent)
+    initializer(*initargs)
+
+
+def _run_chunk(func: Callable[[Any], Any], chunk: list[Any]) -> list[Any]:
+    return [func(task) for task in chunk]
+
+
+def _how(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            return f"killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            return f"killed by signal {-exitcode}"
+    return f"exit status {exitcode}"
+
+
+class WatchedPool:
+    """A ``multiprocessing.Pool`` whose results are awaited in short waits, checking the workers between."""
+
+    def __init__(self, jobs: int, initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
+        # fork where there is one: workers start at once and work from any __main__ (a script on
+        # stdin, a notebook); spawn re-imports __main__, which fails there. dedup starts no threads
+        # before this.
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        self._pool = multiprocessing.get_context(method).Pool(
+            jobs, initializer=_start_worker, initargs=(os.getpid(), initializer, initargs))
+        self._seen: dict[int, Any] = {}
+        self._note_workers()
+
+    def _note_workers(self) -> None:
+        # Pool keeps its live workers in ``_pool`` (a private attribute, stable since Python 2.7)
+        # and drops a dead one within a tenth of a second: remember every worker ever seen.
+        for worker in list(getattr(self._pool, "_pool", ())):
+            self._seen.setdefault(worker.pid, worker)
+
+    def check(self) -> None:
+        """Raise :class:`WorkerError` if a worker has died (a pool never ends a worker on its own)."""
+        self._note_workers()
+        for pid, worker in sorted(self._seen.items()):
+            if worker.exitcode is not None:
+                raise WorkerError(
+                    f"worker process {pid} died ({_how(worker.exitcode)}) while cleaning; stopped, and the "
+                    "previous output is intact. If memory is short (the kernel kills the largest process), "
+                    "rerun with fewer --jobs")
+
+    def imap(self, func: Callable[[Any], Any], tasks: Iterable[Any], chunksize: int = 1) -> Iterator[Any]:
+        """``Pool.imap``, submitted at once, its results awaited with checks.
+
+        Chunks are made here: ``Pool.imap`` with a chunk size returns a plain generator, whose
+        waits cannot be bounded.
+        """
+        it = iter(tasks)
+        chunks = iter(lambda: list(islice(it, chunksize)), [])
+        return self._watch(self._pool.imap(partial(_run_chunk, func), chunks))
+
+    def _watch(self, results: Any) -> Iterator[Any]:
+        while True:
+            try:
+                values = results.next(POLL)
+            except multiprocessing.TimeoutError:
+                self.check()
+                continue
+            except StopIteration:
+                return
+            yield from values
+
+    def apply_async(self, func: Callable[..., Any], args: tuple[Any, ...]) -> Watched:
+        return Watched(self._pool.apply_async(func, args), self)
+
+    def terminate(self) -> None:
+        """``Pool.terminate``, which can block forever when a worker died holding the task queue's
+        lock (an idle worker waits for tasks holding it): after a few seconds the workers are
+        killed and the run goes on; the stuck helper thread is a daemon and dies with the process."""
+        import threading
+
+        stopper = threading.Thread(target=self._pool.terminate, daemon=True)
+        stopper.start()
+        stopper.join(5)
+        if stopper.is_alive():
+            self._note_workers()
+            for worker in self._seen.values():
+                if worker.exitcode is None:
+                    worker.kill()
+            stopper.join(5)
+
+
+class Watched:
+    """One pending result of :meth:`WatchedPool.apply_async`."""
+
+    def __init__(self, result: AsyncResult[Any], pool: WatchedPool) -> None:
+        self._result = result
+        self._pool = pool
+
+    def get(self) -> Any:
+        while True:
+            try:
+                return self._result.get(POLL)
+            except multiprocessing.TimeoutError:
+                self._pool.check()
