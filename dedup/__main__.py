@@ -26,7 +26,7 @@ def _interrupted() -> NoReturn:
 def main() -> None:
     signal.signal(signal.SIGTERM, _terminated)
     try:
-        from .cli import main as cli
+        from dedup.cli import main as cli  # absolute: spark-submit runs this file as a script
     except KeyboardInterrupt:
         _interrupted()
     cli()
