@@ -133,6 +133,22 @@ def segment_windows(values: Any, lengths: Sequence[int], n: int) -> tuple[Any, A
     """
     lens = np.asarray(lengths, dtype=np.int64)
     counts = np.where(lens >= n, lens - n + 1, np.minimum(lens, 1))
+    if len(lens) and int(lens.min()) >= n:
+        # The usual case (word shingles are only taken of passages of 16+ words): every segment
+        # has full windows, so the ones to drop are just the n - 1 that straddle each boundary.
+        span = len(values) - n + 1
+        with np.errstate(over="ignore"):
+            acc = values[:span].astype(np.uint32)
+            for j in range(1, n):
+                acc *= _POLY
+                acc += values[j:j + span]
+        if len(lens) > 1 and n > 1:
+            keep = np.ones(span, dtype=bool)
+            ends = np.cumsum(lens)[:-1]
+            for j in range(1, n):
+                keep[ends - j] = False
+            acc = acc[keep]
+        return _fmix32(acc), counts
     out = np.zeros(int(counts.sum()), dtype=np.uint32)
     if not len(out):
         return out, counts
