@@ -420,8 +420,29 @@ def adds_content(passages: Sequence[Passage], other: Sequence[Passage], config: 
     paragraphs it shares). Shared by the cleaner and the hook.
     """
     memo = memo or Memo(config)
-    return any(max((passage_similarity(p, q, config, memo) for q in other), default=0.0) < UNIQUE_FLOOR
-               for p in passages if p.words >= config.min_words)
+    return any(not _has_version(p, i, other, config, memo) for i, p in enumerate(passages)
+               if p.words >= config.min_words)
+
+
+def _has_version(p: Passage, i: int, other: Sequence[Passage], config: NeardupConfig, memo: Memo) -> bool:
+    """Whether some passage of ``other`` is at least ``UNIQUE_FLOOR`` similar to ``p`` (the ``i``-th
+    passage of its document): the best match's score only matters against the floor, so the search
+    stops at the first match, trying the passage at the same position first (an edited copy keeps
+    its order). Pairs whose shingle counts alone keep Jaccard under the floor are not compared."""
+    mine = channels(p.words, config)
+    if not mine:
+        return False
+    order = (other[i], *other[:i], *other[i + 1:]) if i < len(other) else other
+    for q in order:
+        for channel in mine:
+            if channel not in channels(q.words, config):
+                continue
+            a, b = memo.shingles(channel, p.key), memo.shingles(channel, q.key)
+            if min(len(a), len(b)) < UNIQUE_FLOOR * max(len(a), len(b)):
+                continue  # Jaccard ≤ |smaller| / |larger| < floor
+            if jaccard(a, b) >= UNIQUE_FLOOR:
+                return True
+    return False
 
 
 @dataclass(frozen=True)

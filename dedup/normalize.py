@@ -101,6 +101,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u206a-\u206f\ufeff\ufff
 #: the pattern has no end anchor (tests/test_normalize.py checks all three against installed ftfy).
 BAD_WIDTH = 7
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+#: Every match of ftfy's badness pattern holds two adjacent non-ASCII characters or one of these
+#: (tests/test_normalize.py derives the set from installed ftfy's pattern).
+LONE_BAD = r"\x80-\x9fŒœÂÃ"  # a character class body
+_MAY_BE_BAD = re.compile(f"[^\\x00-\\x7f]{{2}}|[{LONE_BAD}]")
 
 
 def is_bad(line: str) -> bool:
@@ -110,7 +114,13 @@ def is_bad(line: str) -> bool:
     line and nothing else to look at, so this is several times faster. Exact: a match lies within a
     window around a non-ASCII character it contains, ``search(line, pos, endpos)`` never lets ``^``
     match at ``pos`` > 0, and the pattern has no assertion that could see the window's end.
+
+    Before that, one C-level search rules out most lines with accented letters: a match needs two
+    non-ASCII characters side by side or one of ``LONE_BAD``, and German, Spanish or Dutch prose
+    mostly has its ä, ñ and ë between ASCII letters, so it never reaches the windows.
     """
+    if not _MAY_BE_BAD.search(line):
+        return False
     windows: list[list[int]] = []
     for m in _NON_ASCII.finditer(line):
         lo, hi = max(0, m.start() - BAD_WIDTH + 1), m.end() + BAD_WIDTH - 1

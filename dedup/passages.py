@@ -20,6 +20,8 @@ _LIST_START = re.compile(r"\s*([-*+•]|\d{1,3}[.)])\s")
 
 def _repaired(text: str, start: int, end: int, repairs: Sequence[Change]) -> str:
     """``text[start:end]`` with the repairs that fall inside it applied."""
+    if not repairs:  # most documents: a slice, without building and joining a list per line
+        return text[start:end]
     out: list[str] = []
     pos = start
     for change in repairs:

@@ -68,7 +68,6 @@ def signatures(shingle_sets: Sequence[Iterable[str]], num_perm: int, seed: int) 
 # ``datasketch.MinHash(hashfunc=..., scheme="affine32")`` reproduces these signatures exactly.
 
 _POLY = np.uint32(0x01000193)
-_TOKEN_CACHE: dict[str, int] = {}
 _TOKEN_CACHE_LIMIT = 2_000_000
 
 
@@ -76,13 +75,26 @@ def _sha1_32(token: str) -> int:
     return int.from_bytes(hashlib.sha1(token.encode("utf-8")).digest()[:4], "little")
 
 
+class _TokenCache(dict[str, int]):
+    """Word → its SHA-1 hash; a miss hashes the word and stores it (``dict.__missing__``).
+
+    Lookups go through ``dict.__getitem__`` in C; only a miss calls back into Python. This reads a
+    passage's hashes in one pass over its tokens, where a set difference to find the unseen words
+    first and then a lookup pass took two (and built a set per call).
+    """
+
+    def __missing__(self, token: str) -> int:
+        found = self[token] = _sha1_32(token)
+        return found
+
+
+_TOKEN_CACHE = _TokenCache()
+
+
 def _token_hash(token: str) -> int:
-    found = _TOKEN_CACHE.get(token)
-    if found is None:
-        if len(_TOKEN_CACHE) > _TOKEN_CACHE_LIMIT:
-            _TOKEN_CACHE.clear()
-        found = _TOKEN_CACHE[token] = _sha1_32(token)
-    return found
+    if len(_TOKEN_CACHE) > _TOKEN_CACHE_LIMIT:
+        _TOKEN_CACHE.clear()
+    return _TOKEN_CACHE[token]
 
 
 def _windows(values: Any, n: int) -> Any:
@@ -101,16 +113,13 @@ def _windows(values: Any, n: int) -> Any:
 def token_hashes(tokens: Sequence[str]) -> Any:
     """The per-word hash of each token as a uint32 array.
 
-    Words repeat, so most tokens are already cached: the few unseen ones (a set difference, at C
-    speed) are hashed into the cache first, then ``np.fromiter`` over a ``map`` of the dict's
-    lookup reads all of them without a Python call per token.
+    Words repeat, so most tokens are already cached: ``np.fromiter`` over a ``map`` of the cache's
+    lookup reads all of them without a Python call per known token, and hashes the few unseen ones
+    as it meets them. The cache is emptied between calls once it outgrows its limit (values never
+    change, so this only costs re-hashing).
     """
-    missing = set(tokens).difference(_TOKEN_CACHE)
-    if missing:
-        if len(_TOKEN_CACHE) + len(missing) > _TOKEN_CACHE_LIMIT:
-            _TOKEN_CACHE.clear()
-            missing = set(tokens)
-        _TOKEN_CACHE.update((t, _sha1_32(t)) for t in missing)
+    if len(_TOKEN_CACHE) > _TOKEN_CACHE_LIMIT:
+        _TOKEN_CACHE.clear()
     return np.fromiter(map(_TOKEN_CACHE.__getitem__, tokens), dtype=np.uint32, count=len(tokens))
 
 
@@ -124,6 +133,22 @@ def segment_windows(values: Any, lengths: Sequence[int], n: int) -> tuple[Any, A
     """
     lens = np.asarray(lengths, dtype=np.int64)
     counts = np.where(lens >= n, lens - n + 1, np.minimum(lens, 1))
+    if len(lens) and int(lens.min()) >= n:
+        # The usual case (word shingles are only taken of passages of 16+ words): every segment
+        # has full windows, so the ones to drop are just the n - 1 that straddle each boundary.
+        span = len(values) - n + 1
+        with np.errstate(over="ignore"):
+            acc = values[:span].astype(np.uint32)
+            for j in range(1, n):
+                acc *= _POLY
+                acc += values[j:j + span]
+        if len(lens) > 1 and n > 1:
+            keep = np.ones(span, dtype=bool)
+            ends = np.cumsum(lens)[:-1]
+            for j in range(1, n):
+                keep[ends - j] = False
+            acc = acc[keep]
+        return _fmix32(acc), counts
     out = np.zeros(int(counts.sum()), dtype=np.uint32)
     if not len(out):
         return out, counts
@@ -192,19 +217,33 @@ def minhash_rows(hashed: Sequence[Any], num_perm: int, seed: int) -> Any:
 
 
 def minhash_flat(flat: Any, sizes: Any, num_perm: int, seed: int) -> Any:
-    """:func:`minhash_rows` of sets given as one array of hashes and the size of each set, in order."""
+    """:func:`minhash_rows` of sets given as one array of hashes and the size of each set, in order.
+
+    The permuted block is written into one buffer reused across chunks (``out=``): a fresh 1 MiB
+    temporary per step is a fresh ``mmap`` and its page faults, which cost about a fifth of the
+    time. A document's shingles usually fit in one chunk; then each set's minimum is one
+    ``reduceat`` at the set starts, with no owner array.
+    """
     a, b = permutations(num_perm, seed)
     counts = np.asarray(sizes, dtype=np.int64)
     out = np.full((len(counts), num_perm), _MAX32, dtype=np.uint32)
     if not len(counts) or not counts.sum():
         return out
     flat = _fmix32(np.asarray(flat, dtype=np.uint32))
-    owner = np.repeat(np.arange(len(counts)), counts)
+    buf = np.empty((min(len(flat), _CHUNK), num_perm), dtype=np.uint32)
     with np.errstate(over="ignore"):
+        if len(flat) <= _CHUNK:
+            permuted = np.multiply(flat[:, None], a[None, :], out=buf)
+            np.add(permuted, b[None, :], out=permuted)
+            filled = np.flatnonzero(counts)
+            out[filled] = np.minimum.reduceat(permuted, (np.cumsum(counts) - counts)[filled], axis=0)
+            return out
+        owner = np.repeat(np.arange(len(counts)), counts)
         for lo in range(0, len(flat), _CHUNK):
             hv = flat[lo:lo + _CHUNK]
             rows = owner[lo:lo + _CHUNK]
-            permuted = hv[:, None] * a[None, :] + b[None, :]
+            permuted = np.multiply(hv[:, None], a[None, :], out=buf[:len(hv)])
+            np.add(permuted, b[None, :], out=permuted)
             starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
             mins = np.minimum.reduceat(permuted, starts, axis=0)
             targets = rows[starts]

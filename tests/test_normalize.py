@@ -126,6 +126,41 @@ def test_windowed_is_bad_assumptions_hold_for_installed_ftfy() -> None:
     assert not any(t in BADNESS_RE.pattern for t in ("$", "\\Z", "\\b", "\\B", "(?=", "(?!", "(?<"))
 
 
+def test_is_bad_pre_check_assumption_holds_for_installed_ftfy() -> None:
+    """normalize.is_bad skips lines without two adjacent non-ASCII characters or one of LONE_BAD;
+    that is exact only if every branch of ftfy's pattern has two adjacent single non-ASCII
+    characters, or a character that can only be one of LONE_BAD."""
+    import re
+    from itertools import pairwise
+
+    from dedup.normalize import LONE_BAD
+
+    sre_parse, parsed = _badness_parse()
+    (_, (_, branches)), = parsed.data
+
+    def chars(item_op: object, arg: object) -> set[int] | None:
+        if item_op is sre_parse.LITERAL:
+            return {arg}  # type: ignore[arg-type]
+        if item_op is not sre_parse.IN:
+            return None
+        found: set[int] = set()
+        for o, a in arg:  # type: ignore[attr-defined]
+            if o is sre_parse.LITERAL:
+                found.add(a)
+            elif o is sre_parse.RANGE:
+                found.update(range(a[0], a[1] + 1))
+            else:
+                return None
+        return found
+
+    lone = re.compile(f"[{LONE_BAD}]")
+    for branch in branches:
+        sets = [chars(o, a) for o, a in branch.data]
+        if any(x and y and min(x) >= 128 and min(y) >= 128 for x, y in pairwise(sets)):
+            continue
+        assert any(s and all(lone.fullmatch(chr(c)) for c in s) for s in sets), branch
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from("ab Ã¢€™œ“”’ÂâÉé‚Ä°ГўВЂ×²ØÙ\u00a0 .,!?-«»0123456789"), max_size=40))
 def test_windowed_is_bad_equals_ftfy(text: str) -> None:
