@@ -371,9 +371,8 @@ def ensure_corpus(work: Path, documents: int, seed: int, need_txt: bool) -> tupl
     import planted
 
     corpus, txt = work / f"corpus-{documents}-s{seed}", work / f"txt-{documents}-s{seed}"
-    manifest_path = corpus / "manifest.json"
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
-    if manifest.get("documents") != documents or (need_txt and not manifest.get("txt")):
+    manifest = planted.current(corpus, documents) or {}
+    if not manifest or (need_txt and not manifest.get("txt")):
         shutil.rmtree(txt, ignore_errors=True)
         print(f"generating {documents} documents in {corpus} ...", file=sys.stderr)
         manifest = planted.write(corpus, documents, seed, 0.15, txt if need_txt else None)

@@ -31,6 +31,7 @@ by the shingle sets of the clusters still open, so 1M documents generate without
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 import re
@@ -213,6 +214,17 @@ def _close_old(clusters: OrderedDict[int, Cluster], originals: list[int]) -> Non
             del clusters[source]
 
 
+#: A digest of this file: a corpus written by another version of the generator is regenerated.
+GENERATOR = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+
+
+def current(folder: Path, documents: int) -> dict[str, object] | None:
+    """The manifest of the corpus in ``folder`` if this generator wrote it with ``documents``."""
+    path = folder / "manifest.json"
+    manifest: dict[str, object] = json.loads(path.read_text()) if path.is_file() else {}
+    return manifest if manifest.get("documents") == documents and manifest.get("generator") == GENERATOR else None
+
+
 def write(out: Path, documents: int, seed: int, dup_share: float, txt: Path | None) -> dict[str, object]:
     """Write the shards, the truth file and a manifest; returns the manifest."""
     started = time.perf_counter()
@@ -245,6 +257,7 @@ def write(out: Path, documents: int, seed: int, dup_share: float, txt: Path | No
         "text_bytes": total_bytes, "ngram": NGRAM, "tokenisation": "re.findall(r'\\w+', text.lower())",
         "prose": f"{prose.PACKAGE} {prose.VERSION} ParlSpeech samples ({', '.join(LANGUAGES)})",
         "seconds": round(time.perf_counter() - started, 1), "txt": str(txt) if txt else None,
+        "generator": GENERATOR,
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest

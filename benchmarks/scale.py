@@ -70,8 +70,10 @@ def measure(args: list[str]) -> tuple[float, int, int]:
 
 
 def corpus(work: Path, documents: int) -> Path:
+    import planted
+
     folder = work / f"corpus-{documents}"
-    if not (folder / "manifest.json").exists():
+    if planted.current(folder, documents) is None:
         subprocess.run([sys.executable, str(HERE / "planted.py"), str(folder), "--documents", str(documents)],
                        check=True, stdout=subprocess.DEVNULL)
     return folder

@@ -259,13 +259,47 @@ def passage_signatures(passages: Sequence[Passage], config: NeardupConfig) -> tu
     return tuple((channel, key, row) for (channel, key), row in zip(labels, rows, strict=True))
 
 
+#: Buckets up to this size give every pair as a candidate; larger ones (one passage printed
+#: thousands of times) a star to their first member and a chain, which links the same members
+#: with work linear in the bucket's size (every engine's candidates and every plan use this).
+SMALL_BUCKET = 32
+
+
+def bucket_pairs(keys: Any) -> tuple[Any, Any]:
+    """Candidate pairs among entries (given in entry order) that share a key: every pair in small
+    buckets, a star to the first member and a chain in big ones, so the work stays linear in the
+    bucket's size. Returns two index arrays into ``keys``."""
+    import numpy as np
+
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    sizes = np.diff(np.r_[starts, len(sorted_keys)])
+    firsts: list[Any] = []
+    seconds: list[Any] = []
+    for size in np.unique(sizes[(sizes >= 2) & (sizes <= SMALL_BUCKET)]).tolist():
+        at = starts[sizes == size]
+        i, j = np.triu_indices(size, 1)
+        firsts.append(order[(at[:, None] + i).ravel()])
+        seconds.append(order[(at[:, None] + j).ravel()])
+    for at, size in zip(starts[sizes > SMALL_BUCKET].tolist(), sizes[sizes > SMALL_BUCKET].tolist(), strict=True):
+        members = order[at:at + size]
+        firsts.extend([np.full(size - 1, members[0]), members[:-1]])
+        seconds.extend([members[1:], members[1:]])
+    if not firsts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(firsts), np.concatenate(seconds)
+
+
 def _candidate_pairs_sorted(signature_rows: Any, bands: int, rows: int) -> list[tuple[int, int]]:
-    """LSH candidate pairs (i < j) from sorted band keys: the pairs MinHashLSH would propose.
+    """LSH candidate pairs (i < j) from sorted band keys.
 
     Two signatures share a bucket of ``MinHashLSH(params=(bands, rows))`` exactly when a band of
     ``rows`` hash values is equal in both; here each band is digested to a 64-bit key and equal
-    keys are found by sorting. A digest collision can only add a candidate, which verification
-    then rejects, so the verified pairs (and the output) are the same as with MinHashLSH, faster.
+    keys are found by sorting. In buckets of up to :data:`SMALL_BUCKET` entries these are the pairs
+    MinHashLSH proposes; a bigger bucket gives a star and a chain (:func:`bucket_pairs`), which
+    links the same members, so 100,000 copies of one document cost 200,000 pairs, not 5·10⁹. A
+    digest collision can only add a candidate, which verification then rejects.
     """
     import numpy as np
 
@@ -276,17 +310,11 @@ def _candidate_pairs_sorted(signature_rows: Any, bands: int, rows: int) -> list[
         return []
     keys = band_keys(signature_rows, bands, rows).reshape(-1)
     owners = np.repeat(np.arange(n, dtype=np.int64), bands)
-    order = np.argsort(keys, kind="stable")
-    keys, owners = keys[order], owners[order]
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    ends = np.r_[starts[1:], len(keys)]
-    pairs: set[tuple[int, int]] = set()
-    for lo, hi in zip(starts[ends - starts > 1].tolist(), ends[ends - starts > 1].tolist(), strict=True):
-        members = sorted(set(owners[lo:hi].tolist()))
-        for x in range(len(members)):
-            for y in range(x + 1, len(members)):
-                pairs.add((members[x], members[y]))
-    return sorted(pairs)
+    a, c = bucket_pairs(keys)
+    first, second = owners[a], owners[c]
+    keep = first != second
+    packed = np.unique(np.minimum(first[keep], second[keep]) * n + np.maximum(first[keep], second[keep]))
+    return [(int(p // n), int(p % n)) for p in packed.tolist()]
 
 
 def _candidate_pairs(signatures: Sequence[Any], config: NeardupConfig, bands: int, rows: int) -> list[tuple[int, int]]:

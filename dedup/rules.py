@@ -227,7 +227,8 @@ CATALOGUE: tuple[Rule, ...] = (
          r"keywords|related topics|more about|schlagworte|schlagwörter|themen|stichworte|étiquettes|"
          r"mots-clés|mots clés|catégories?|rubriques?|etiquetas|temas|categorías|argomenti|categorie|"
          r"parole chiave|marcadores|etiketten|onderwerpen|标签|標籤|分类|タグ|カテゴリー|теги|метки|태그)"
-         r"\s*[:：]\s*[^.!?,;|·•/]{1,40}(?:[,;|·•/]\s*[^.!?,;|·•/]{1,40}){0,40}[\s,;|·•/]*",
+         # possessive \s*+: spaces after a separator belong to it, so a long tag list splits one way only
+         r"\s*[:：]\s*+[^.!?,;|·•/]{1,40}(?:[,;|·•/]\s*+[^.!?,;|·•/]{1,40}){0,40}[\s,;|·•/]*",
          r"(?:posted|filed) in [^.!?]{1,120}"),
         max_words=40,
         examples=("Tags: AI, Meta, Muse Spark", "Filed under: Technology", "Schlagworte: KI, Meta",

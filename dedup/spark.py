@@ -17,8 +17,8 @@ The run, in Spark terms:
    (a few integers per short line: about 300 MB per million documents).
 3. **Candidates.** Each task packs the band keys of its documents into numpy blocks, routed by
    ``(band, key)`` so a bucket lands whole in one partition; there
-   :func:`~dedup.stages.bucket_pairs` turns each bucket into candidate pairs, star and chain past
-   :data:`~dedup.stages.SMALL_BUCKET` members, so a passage printed 100,000 times costs 200,000
+   :func:`~dedup.neardup.bucket_pairs` turns each bucket into candidate pairs, star and chain past
+   :data:`~dedup.neardup.SMALL_BUCKET` members, so a passage printed 100,000 times costs 200,000
    pairs, not 5·10⁹, and is never held as a Python list. Pairs are vetted on the executors with
    :func:`~dedup.stages.vet` after a join with each entry's vetting bytes.
 4. **Components.** Up to :data:`DRIVER_EDGES` document pairs are joined on the driver by
@@ -59,14 +59,13 @@ from .errors import InputError, UsageError
 from .evidence import EvidenceTable, Finding
 from .formats import Shard, parquet_schema, shard_format
 from .model import Document, Skipped
-from .neardup import choose_bands
+from .neardup import bucket_pairs, choose_bands
 from .pipeline import uses_affixes, uses_evidence
 from .progress import Progress
 from .rules import active_rules
 from .stages import (
     VET_MARGIN,
     Verdict,
-    bucket_pairs,
     components,
     configure,
     finish,

@@ -106,35 +106,6 @@ def sketch(document: Document) -> Sketch:
                   alone_changes(item), item.suspects, pickle.dumps(item, protocol=5))
 
 
-#: Buckets up to this size are vetted pair by pair; larger ones (one passage printed thousands of
-#: times) by a star to their first member and a chain, which keeps the work linear.
-SMALL_BUCKET = 32
-
-
-def bucket_pairs(keys: Any) -> tuple[Any, Any]:
-    """Candidate pairs among entries (given in entry order) that share a key: every pair in small
-    buckets, a star to the first member and a chain in big ones, so the work stays linear in the
-    bucket's size. Returns two index arrays into ``keys``."""
-    order = np.argsort(keys, kind="stable")
-    sorted_keys = keys[order]
-    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-    sizes = np.diff(np.r_[starts, len(sorted_keys)])
-    firsts: list[Any] = []
-    seconds: list[Any] = []
-    for size in np.unique(sizes[(sizes >= 2) & (sizes <= SMALL_BUCKET)]).tolist():
-        at = starts[sizes == size]
-        i, j = np.triu_indices(size, 1)
-        firsts.append(order[(at[:, None] + i).ravel()])
-        seconds.append(order[(at[:, None] + j).ravel()])
-    for at, size in zip(starts[sizes > SMALL_BUCKET].tolist(), sizes[sizes > SMALL_BUCKET].tolist(), strict=True):
-        members = order[at:at + size]
-        firsts.extend([np.full(size - 1, members[0]), members[:-1]])
-        seconds.extend([members[1:], members[1:]])
-    if not firsts:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    return np.concatenate(firsts), np.concatenate(seconds)
-
-
 #: A candidate pair is linked when its b-bit estimate reaches ``threshold - VET_MARGIN``
 #: (see :class:`dedup.stream.BandSpill` for why candidates are vetted at all).
 VET_MARGIN = 0.25

@@ -43,14 +43,13 @@ from .evidence import EvidenceTable, Finding
 from .formats import Fields, Row, Shard, read_rows, shard_format
 from .leftovers import spill_folder
 from .model import Change, DocResult, Document, Skipped, Suspect
-from .neardup import choose_bands
+from .neardup import bucket_pairs, choose_bands
 from .pipeline import Prepared, default_jobs, uses_affixes, uses_evidence
 from .progress import Progress
 from .rules import active_rules
 from .stages import (
     VET_MARGIN,
     Verdict,
-    bucket_pairs,
     components,
     configure,
     finish,

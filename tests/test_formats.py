@@ -222,7 +222,7 @@ def test_missing_parquet_library_names_the_extra(tmp_path: Path, monkeypatch: py
 def test_bucket_pairs_cover_small_buckets_fully_and_big_ones_linearly() -> None:
     import numpy as np
 
-    from dedup.stages import SMALL_BUCKET, bucket_pairs
+    from dedup.neardup import SMALL_BUCKET, bucket_pairs
 
     a, c = bucket_pairs(np.array([5, 1, 5, 5, 2, 1], dtype=np.uint64))
     assert sorted(zip(a.tolist(), c.tolist(), strict=True)) == [(0, 2), (0, 3), (1, 5), (2, 3)]
