@@ -241,8 +241,11 @@ def clean(paths: tuple[str, ...], output: str | None, config_file: Path | None, 
                 if dataset:
                     summary = spark.write_dataset(input_paths, config, dataset, session, progress)
                 else:
-                    items = spark.run(input_paths, config, out, session, progress=progress, clusters=clusters)
-                    summary = write_items(items, out, config, lambda: clusters, report)
+                    results = spark.run(input_paths, config, out, session, progress=progress, clusters=clusters)
+                    try:
+                        summary = write_items(results, out, config, lambda: clusters, report)
+                    finally:  # release the run's cached data while the session is still up
+                        results.close()
         else:
             items = run(input_paths, config, out, jobs=jobs, progress=progress, clusters=clusters)
             summary = write_items(items, out, config, lambda: clusters, report)

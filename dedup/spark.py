@@ -27,9 +27,10 @@ The run, in Spark terms:
 5. **Plans.** Each component's prepared documents are grouped and planned by
    :func:`~dedup.stages.plan_component` on an executor (a component is planned in one piece, as
    locally).
-6. **Results.** Shards are read again, each document is joined with its verdict (or its recurring
-   lines, or its pass-1 changes) and finished by :func:`~dedup.stages.finish`; the results are
-   in input order and streamed to the driver one partition at a time, where
+6. **Results.** Shards are read again, each item is zipped with what decides it (a broadcast
+   verdict, its recurring lines, or its pass-1 changes; past a million verdicts, a join) and
+   finished by :func:`~dedup.stages.finish`; the results are in input order and streamed to the
+   driver one partition at a time, where
    :func:`dedup.output.write_items` writes ``OUT`` exactly as the local engine does; or, for an
    ``OUT`` URL, written by Spark's writers as a dataset (:func:`write_dataset`).
 
@@ -44,7 +45,7 @@ import json
 import os
 import pickle
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from itertools import islice
@@ -129,7 +130,7 @@ def session(master: str | None = None, conf: Sequence[str] = (), quiet: bool = F
 
 
 def run(paths: Sequence[str | Path], config: Config, output: Path | None, spark: Any,
-        progress: Progress | None = None, clusters: list[tuple[str, ...]] | None = None) -> Iterator[Item]:
+        progress: Progress | None = None, clusters: list[tuple[str, ...]] | None = None) -> Generator[Item, None, None]:
     """Clean the corpus under ``paths`` on ``spark``: the items of :func:`dedup.stream.run`, in
     order, streamed to the driver a partition at a time (for :func:`dedup.output.write_items`)."""
     with _cleaned(paths, config, output, spark, progress, clusters) as (shards, ordered):
