@@ -228,9 +228,12 @@ def _find(spark: Any, paths: Sequence[str | Path], config: Config, output: Path 
             listing = fs.listFiles(path, True)
             while listing.hasNext():
                 files.append(listing.next().getPath().toString())
-        except Py4JJavaError as exc:
-            problem = str(exc.java_exception.getMessage() or exc.java_exception.getClass().getSimpleName())
-            raise InputError(f"{url}: cannot list it ({problem.splitlines()[0]}); check the URL and the "
+        except Exception as exc:  # py4j's Java errors, or pyspark's conversions of them (unknown host, ...)
+            if isinstance(exc, Py4JJavaError):
+                problem = str(exc.java_exception.getMessage() or exc.java_exception.getClass().getSimpleName())
+            else:
+                problem = str(exc) or type(exc).__name__
+            raise InputError(f"{url}: cannot list it ({problem.strip().splitlines()[0]}); check the URL and the "
                              "cluster's credentials") from None
     root = roots[0].rstrip("/")
     while not all(r == root or r.startswith(root + "/") for r in roots):
