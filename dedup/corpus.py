@@ -135,7 +135,8 @@ def _globs(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile("|".join(fnmatch.translate(os.path.normcase(p)) for p in patterns))
 
 
-def _matches(name: str, rel: str, patterns: tuple[str, ...]) -> bool:
+def matches(name: str, rel: str, patterns: tuple[str, ...]) -> bool:
+    """Whether a file (by name or by path relative to the corpus root) matches one of the globs."""
     pattern = _globs(patterns)
     return pattern is not None and bool(pattern.match(os.path.normcase(name)) or pattern.match(os.path.normcase(rel)))
 
@@ -192,7 +193,7 @@ def discover(paths: list[Path], include: tuple[str, ...], exclude: tuple[str, ..
             for name in sorted(filenames):
                 full = here / name
                 rel = full.relative_to(root).as_posix()
-                if name.startswith(".") or not _matches(name, rel, include) or _matches(name, rel, exclude):
+                if name.startswith(".") or not matches(name, rel, include) or matches(name, rel, exclude):
                     continue
                 found[rel] = Source(Path(os.path.realpath(full)) if follow_symlinks else full, rel)
     return root, [found[k] for k in sorted(found)]

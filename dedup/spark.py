@@ -55,7 +55,7 @@ from typing import Any
 import numpy as np
 
 from .config import Config
-from .corpus import _matches as matches
+from .corpus import matches
 from .errors import InputError, UsageError
 from .evidence import EvidenceTable, Finding
 from .formats import Shard, parquet_schema, shard_format

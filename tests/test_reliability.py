@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -38,34 +39,24 @@ def invoke(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+def _processes(part: str) -> Iterator[tuple[int, bytes]]:
+    """Every process's pid and its ``/proc/PID/<part>`` file (processes that ended are left out)."""
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                yield int(entry), Path(f"/proc/{entry}/{part}").read_bytes()
+            except OSError:
+                continue
+
+
 def children(pid: int) -> list[int]:
     """Processes whose parent is ``pid`` (from /proc)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-            found.append(int(entry))
-    return sorted(found)
+    return sorted(p for p, stat in _processes("stat") if int(stat.rsplit(b")", 1)[1].split()[1]) == pid)
 
 
 def running_with(marker: str) -> list[int]:
     """Processes whose command line mentions ``marker`` (a run's unique output path)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
-        except OSError:
-            continue
-        if marker.encode() in cmdline:
-            found.append(int(entry))
-    return found
+    return [p for p, cmdline in _processes("cmdline") if marker.encode() in cmdline]
 
 
 def leftovers_of(spill: Path, out: Path) -> list[str]:
