@@ -36,7 +36,7 @@ from .config import Config, as_dict
 from .corpus import write_atomic
 
 MAGIC = b"DEDUPSIG"
-FORMAT = 3  # 2: a document-level row per document; 3: the fast shingle hash
+FORMAT = 4  # 2: a document-level row per document; 3: the fast shingle hash; 4: words hashed by dedup.tokens
 ROW_FIELDS = ("passage", "line", "start", "end", "words", "boilerplate")
 DOCUMENT_ROW = 0xFFFFFFFF  # ``passage`` of the row that holds the whole document's band keys
 

@@ -137,15 +137,15 @@ class _UnionFind:
 def shingle_hashes(keys: Sequence[str], channel: str, config: NeardupConfig) -> tuple[Any, Any]:
     """The fast hashes of the channel's shingles of each folded key: (all hashes, count per key).
 
-    All keys are hashed in one vectorised pass; the words of each key come from
-    :func:`dedup.normalize.words`, which splitting has usually just computed.
+    All keys are hashed in one vectorised pass. Word shingles are hashed from the keys' code points
+    (:mod:`dedup.tokens`); character shingles run over the key's words joined by single spaces, from
+    :func:`dedup.normalize.words` (they are only taken of short passages).
     """
     from .signatures import char_ngram_hashes_of, word_ngram_hashes_of
 
-    tokens = [words(key) for key in keys]
     if channel == "word":
-        return word_ngram_hashes_of(tokens, config.ngram)
-    return char_ngram_hashes_of([" ".join(t) for t in tokens], config.char_ngram)
+        return word_ngram_hashes_of(keys, config.ngram)
+    return char_ngram_hashes_of([" ".join(words(key)) for key in keys], config.char_ngram)
 
 
 def signature_rows(keys: Sequence[str], channel: str, config: NeardupConfig) -> Any:

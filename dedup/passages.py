@@ -12,7 +12,8 @@ import re
 from collections.abc import Sequence
 
 from .model import Change, Passage
-from .normalize import fold, words
+from .normalize import fold
+from .tokens import word_counts
 
 _OPEN_END = re.compile(r"[.!?:;…。！？\"”’)\]]\s*$")
 _LIST_START = re.compile(r"\s*([-*+•]|\d{1,3}[.)])\s")
@@ -70,14 +71,14 @@ def split(doc: str, text: str, repairs: Sequence[Change] = ()) -> list[Passage]:
         groups.append([(start, content_end, num)])
         previous_blank = False
 
+    bodies = [_repaired(text, group[0][0], group[-1][1], ordered) for group in groups]
+    keys = [fold(body) for body in bodies]
+    counts = word_counts(keys)  # all passages' words in one pass over the document
     passages: list[Passage] = []
     for i, group in enumerate(groups):
-        start, end = group[0][0], group[-1][1]
         span_end = groups[i + 1][0][0] if i + 1 < len(groups) else len(text)
-        body = _repaired(text, start, end, ordered)
-        key = fold(body)
         passages.append(
-            Passage(doc=doc, index=i, start=start, end=end, span_end=span_end, line=group[0][2],
-                    text=body, key=key, words=len(words(key)))
+            Passage(doc=doc, index=i, start=group[0][0], end=group[-1][1], span_end=span_end, line=group[0][2],
+                    text=bodies[i], key=keys[i], words=counts[i])
         )
     return passages

@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-_FMIX32 = (np.uint32(16), np.uint32(2246822507), np.uint32(13), np.uint32(3266489909), np.uint32(16))
+from .tokens import code_points, fmix32, tokenize, word_hash32
+
 _MAX32 = np.uint32(0xFFFFFFFF)
 #: Shingles permuted at once. 2,048 × 128 permutations × 4 B = 1 MiB stays in the CPU cache; 64k
 #: (32 MiB) did not, and signing 3,000 documents took 1.4 s instead of 0.85 s.
@@ -39,15 +40,6 @@ def permutations(num_perm: int, seed: int) -> tuple[Any, Any]:
     return a, b
 
 
-def _fmix32(hv: Any) -> Any:
-    s1, m1, s2, m2, s3 = _FMIX32
-    hv = hv ^ (hv >> s1)
-    hv = hv * m1
-    hv = hv ^ (hv >> s2)
-    hv = hv * m2
-    return hv ^ (hv >> s3)
-
-
 def hash_shingles(shingles: Iterable[str]) -> Any:
     """datasketch's default ``sha1_hash32`` of each shingle's UTF-8 bytes, as a uint32 array."""
     digests = b"".join(hashlib.sha1(s.encode("utf-8")).digest()[:4] for s in shingles)
@@ -61,40 +53,14 @@ def signatures(shingle_sets: Sequence[Iterable[str]], num_perm: int, seed: int) 
 
 
 # ---- the fast shingle hash -----------------------------------------------------------------------
-# SHA-1 per shingle dominates signing. A word n-gram is hashed instead from the SHA-1 of its words
-# (each word hashed once per process, then looked up) combined by a polynomial, and a character
-# n-gram from its code points; both are vectorised over a whole passage. ``word_ngram_hash32`` and
-# ``char_ngram_hash32`` compute the same values from a shingle's bytes, so
-# ``datasketch.MinHash(hashfunc=..., scheme="affine32")`` reproduces these signatures exactly.
+# SHA-1 per shingle dominates signing. A word n-gram is hashed instead from the hashes of its words
+# (:mod:`dedup.tokens`: a polynomial over each word's code points, found and hashed with numpy over
+# all keys at once) combined by a polynomial, and a character n-gram from its code points; both are
+# vectorised. ``word_ngram_hash32`` and ``char_ngram_hash32`` compute the same values from a
+# shingle's bytes, so ``datasketch.MinHash(hashfunc=..., scheme="affine32")`` reproduces these
+# signatures exactly.
 
 _POLY = np.uint32(0x01000193)
-_TOKEN_CACHE_LIMIT = 2_000_000
-
-
-def _sha1_32(token: str) -> int:
-    return int.from_bytes(hashlib.sha1(token.encode("utf-8")).digest()[:4], "little")
-
-
-class _TokenCache(dict[str, int]):
-    """Word → its SHA-1 hash; a miss hashes the word and stores it (``dict.__missing__``).
-
-    Lookups go through ``dict.__getitem__`` in C; only a miss calls back into Python. This reads a
-    passage's hashes in one pass over its tokens, where a set difference to find the unseen words
-    first and then a lookup pass took two (and built a set per call).
-    """
-
-    def __missing__(self, token: str) -> int:
-        found = self[token] = _sha1_32(token)
-        return found
-
-
-_TOKEN_CACHE = _TokenCache()
-
-
-def _token_hash(token: str) -> int:
-    if len(_TOKEN_CACHE) > _TOKEN_CACHE_LIMIT:
-        _TOKEN_CACHE.clear()
-    return _TOKEN_CACHE[token]
 
 
 def _windows(values: Any, n: int) -> Any:
@@ -107,20 +73,7 @@ def _windows(values: Any, n: int) -> Any:
     with np.errstate(over="ignore"):
         for j in range(width):
             acc = acc * _POLY + values[j:j + count]
-    return _fmix32(acc)
-
-
-def token_hashes(tokens: Sequence[str]) -> Any:
-    """The per-word hash of each token as a uint32 array.
-
-    Words repeat, so most tokens are already cached: ``np.fromiter`` over a ``map`` of the cache's
-    lookup reads all of them without a Python call per known token, and hashes the few unseen ones
-    as it meets them. The cache is emptied between calls once it outgrows its limit (values never
-    change, so this only costs re-hashing).
-    """
-    if len(_TOKEN_CACHE) > _TOKEN_CACHE_LIMIT:
-        _TOKEN_CACHE.clear()
-    return np.fromiter(map(_TOKEN_CACHE.__getitem__, tokens), dtype=np.uint32, count=len(tokens))
+    return fmix32(acc)
 
 
 def segment_windows(values: Any, lengths: Sequence[int], n: int) -> tuple[Any, Any]:
@@ -148,7 +101,7 @@ def segment_windows(values: Any, lengths: Sequence[int], n: int) -> tuple[Any, A
             for j in range(1, n):
                 keep[ends - j] = False
             acc = acc[keep]
-        return _fmix32(acc), counts
+        return fmix32(acc), counts
     out = np.zeros(int(counts.sum()), dtype=np.uint32)
     if not len(out):
         return out, counts
@@ -169,37 +122,28 @@ def segment_windows(values: Any, lengths: Sequence[int], n: int) -> tuple[Any, A
             for v in values[starts[i]:starts[i] + lens[i]]:
                 short = short * _POLY + v
             out[first_out[i]] = short
-    return _fmix32(out), counts
-
-
-def word_ngram_hashes(tokens: Sequence[str], n: int) -> Any:
-    return _windows(token_hashes(tokens), n)
+    return fmix32(out), counts
 
 
 def char_ngram_hashes(text: str, n: int) -> Any:
-    return _windows(_code_points(text), n)
+    return _windows(code_points(text), n)
 
 
-def _code_points(text: str) -> Any:
-    return np.frombuffer(text.encode("utf-32-le"), dtype="<u4").astype(np.uint32)
-
-
-def word_ngram_hashes_of(token_lists: Sequence[Sequence[str]], n: int) -> tuple[Any, Any]:
-    """Word n-gram hashes of many token lists at once: (all hashes, count per list)."""
-    lengths = [len(t) for t in token_lists]
-    flat = [t for tokens in token_lists for t in tokens]
-    return segment_windows(token_hashes(flat), lengths, n)
+def word_ngram_hashes_of(keys: Sequence[str], n: int) -> tuple[Any, Any]:
+    """Word n-gram hashes of the ``\\w+`` words of many keys at once: (all hashes, count per key)."""
+    hashes, counts = tokenize(keys)
+    return segment_windows(hashes, counts, n)
 
 
 def char_ngram_hashes_of(texts: Sequence[str], n: int) -> tuple[Any, Any]:
     """Character n-gram hashes of many texts at once: (all hashes, count per text)."""
-    return segment_windows(_code_points("".join(texts)), [len(t) for t in texts], n)
+    return segment_windows(code_points("".join(texts)), [len(t) for t in texts], n)
 
 
 def word_ngram_hash32(shingle: bytes) -> int:
     """The fast hash of one word-n-gram shingle (words joined by single spaces), from its bytes."""
     tokens = shingle.decode("utf-8").split(" ")
-    return int(_windows(np.array([_token_hash(t) for t in tokens], dtype=np.uint32), len(tokens))[0])
+    return int(_windows(np.array([word_hash32(t) for t in tokens], dtype=np.uint32), len(tokens))[0])
 
 
 def char_ngram_hash32(shingle: bytes) -> int:
@@ -219,33 +163,37 @@ def minhash_rows(hashed: Sequence[Any], num_perm: int, seed: int) -> Any:
 def minhash_flat(flat: Any, sizes: Any, num_perm: int, seed: int) -> Any:
     """:func:`minhash_rows` of sets given as one array of hashes and the size of each set, in order.
 
-    The permuted block is written into one buffer reused across chunks (``out=``): a fresh 1 MiB
-    temporary per step is a fresh ``mmap`` and its page faults, which cost about a fifth of the
-    time. A document's shingles usually fit in one chunk; then each set's minimum is one
-    ``reduceat`` at the set starts, with no owner array.
+    The permuted values are laid out one permutation per row, shingles along the row: each set's
+    minimum is then a ``reduceat`` over a contiguous run of every row, which numpy vectorises. The
+    other way round (a row per shingle) calls the inner loop once per shingle on only ``num_perm``
+    values, and was 2-4 times slower. The block is written into one buffer reused across chunks
+    (``out=``): a fresh 1 MiB temporary per step is a fresh ``mmap`` and its page faults. A
+    document's shingles usually fit in one chunk; then each set's minimum is one ``reduceat`` at the
+    set starts, with no owner array.
     """
     a, b = permutations(num_perm, seed)
+    a, b = a[:, None], b[:, None]
     counts = np.asarray(sizes, dtype=np.int64)
     out = np.full((len(counts), num_perm), _MAX32, dtype=np.uint32)
     if not len(counts) or not counts.sum():
         return out
-    flat = _fmix32(np.asarray(flat, dtype=np.uint32))
-    buf = np.empty((min(len(flat), _CHUNK), num_perm), dtype=np.uint32)
+    flat = fmix32(np.asarray(flat, dtype=np.uint32))
+    buf = np.empty((num_perm, min(len(flat), _CHUNK)), dtype=np.uint32)
     with np.errstate(over="ignore"):
         if len(flat) <= _CHUNK:
-            permuted = np.multiply(flat[:, None], a[None, :], out=buf)
-            np.add(permuted, b[None, :], out=permuted)
+            permuted = np.multiply(a, flat[None, :], out=buf)
+            np.add(permuted, b, out=permuted)
             filled = np.flatnonzero(counts)
-            out[filled] = np.minimum.reduceat(permuted, (np.cumsum(counts) - counts)[filled], axis=0)
+            out[filled] = np.minimum.reduceat(permuted, (np.cumsum(counts) - counts)[filled], axis=1).T
             return out
         owner = np.repeat(np.arange(len(counts)), counts)
         for lo in range(0, len(flat), _CHUNK):
             hv = flat[lo:lo + _CHUNK]
             rows = owner[lo:lo + _CHUNK]
-            permuted = np.multiply(hv[:, None], a[None, :], out=buf[:len(hv)])
-            np.add(permuted, b[None, :], out=permuted)
+            permuted = np.multiply(a, hv[None, :], out=buf[:, :len(hv)])
+            np.add(permuted, b, out=permuted)
             starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
-            mins = np.minimum.reduceat(permuted, starts, axis=0)
+            mins = np.minimum.reduceat(permuted, starts, axis=1).T
             targets = rows[starts]
             out[targets] = np.minimum(out[targets], mins)
     return out

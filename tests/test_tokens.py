@@ -1,0 +1,60 @@
+"""The numpy word tokeniser agrees with ``re.findall(r"\\w+")``, and its word hash with its scalar form."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup import tokens
+from dedup.tokens import code_points, run_hashes, tokenize, word_counts, word_hash32, word_mask, word_runs
+
+_WORD = re.compile(r"\w+")
+
+
+def test_word_characters_are_exactly_what_re_calls_word_characters() -> None:
+    codes = np.arange(0x110000, dtype=np.uint32)
+    expected = np.fromiter((_WORD.fullmatch(chr(c)) is not None for c in range(0x110000)), dtype=bool,
+                           count=0x110000)
+    mismatched = np.flatnonzero(word_mask(codes) != expected)
+    assert not len(mismatched), [hex(c) for c in mismatched[:10].tolist()]
+
+
+# Letters from several scripts, digits, punctuation, spaces, astral characters and lone surrogates.
+texts = st.text(st.sampled_from([*"ab_Z9 ,.-\n\t’é߀ß漢字", "\U0001F600", "\U00010400", "\U0001D7D8", "\ud800",
+                                 "\udfff"]), max_size=120)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(texts, max_size=8))
+def test_counts_and_hashes_agree_with_re(keys: list[str]) -> None:
+    found = [_WORD.findall(k) for k in keys]
+    assert word_counts(keys) == [len(f) for f in found]
+    hashes, counts = tokenize(keys)
+    assert counts.tolist() == [len(f) for f in found]
+    assert hashes.tolist() == [word_hash32(w) for f in found for w in f]
+
+
+def test_a_document_past_the_cached_power_tables_hashes_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = " ".join(f"w{i} {'x' * (i % 50)}y" for i in range(2000))
+    codes = code_points(text)
+    starts, ends = word_runs(codes)
+    cached = run_hashes(codes, starts, ends)
+    monkeypatch.setattr(tokens, "_CACHED_POWERS", 1000)  # this text is longer: its own tables
+    assert np.array_equal(run_hashes(codes, starts, ends), cached)
+    assert len(codes) > 1000
+
+
+def test_distinct_words_rarely_share_a_hash() -> None:
+    """2**32 values for 200,000 words: a handful of collisions is chance, more is a weak hash.
+    Words that differ by order, by one letter or by length must all differ."""
+    affixes = (("", ""), ("a", "b"), ("b", "a"), ("ab", ""), ("", "ab"), ("ba", ""), ("x", "x"), ("xx", ""),
+               ("", "xx"), ("é", "ß"))
+    words = [f"{a}{i}{b}" for i in range(20_000) for a, b in affixes]
+    hashes, counts = tokenize([" ".join(words)])
+    assert counts.tolist() == [len(words)] == [len(set(words))] == [200_000]
+    assert len(words) - len(np.unique(hashes)) <= 10
+    assert len({word_hash32(w) for w in ("ab", "ba", "aab", "aba", "baa", "a", "aa", "aaa")}) == 8
