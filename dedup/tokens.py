@@ -78,8 +78,8 @@ def word_runs(codes: Any) -> tuple[Any, Any]:
     return bounds[0::2], bounds[1::2]
 
 
-#: Documents up to this many code points use the cached power tables (8 MiB); a longer one gets its
-#: own, freed after it, so one huge document does not keep its tables for the rest of the run.
+#: The power tables cover spans of this many code points (8 MiB, built once). Longer text is hashed
+#: in spans of whole words that fit; only a single word longer than this gets tables of its own.
 _CACHED_POWERS = 1 << 20
 
 
@@ -100,17 +100,32 @@ def _compute_powers(length: int) -> tuple[Any, Any]:
 def run_hashes(codes: Any, starts: Any, ends: Any) -> Any:
     """The 32-bit hash of each run ``codes[s:e]``: ``fmix32(sum c[k] * P**(k - s))`` mod 2**32.
 
-    With prefix sums ``S`` of ``c[k] * P**k``, a run's sum is ``(S[e] - S[s]) * P**-s``: a few array
-    operations for all words of a document, whatever their lengths (arithmetic mod 2**32 is a ring,
-    so the wrap-around of uint32 is exactly what the formula needs).
+    A run's hash does not depend on where it sits, so runs are hashed in spans that the cached
+    power tables cover (one span for any ordinary document).
     """
-    if not len(starts):
-        return np.zeros(0, dtype=np.uint32)
-    n = len(codes)
-    up, down = _cached_powers() if n < _CACHED_POWERS else _compute_powers(n + 1)
-    prefix = np.zeros(n + 1, dtype=np.uint32)
+    out = np.empty(len(starts), dtype=np.uint32)
+    first = 0
+    while first < len(starts):
+        lo = int(starts[first])
+        last = max(first + 1, int(np.searchsorted(ends, lo + _CACHED_POWERS - 1, side="right")))
+        hi = int(ends[last - 1])
+        powers = _cached_powers() if hi - lo < _CACHED_POWERS else _compute_powers(hi - lo + 1)
+        out[first:last] = _span_hashes(codes[lo:hi], starts[first:last] - lo, ends[first:last] - lo, powers)
+        first = last
+    return out
+
+
+def _span_hashes(codes: Any, starts: Any, ends: Any, powers: tuple[Any, Any]) -> Any:
+    """:func:`run_hashes` within one span shorter than the power tables.
+
+    With prefix sums ``S`` of ``c[k] * P**k``, a run's sum is ``(S[e] - S[s]) * P**-s``: a few array
+    operations for all words of the span, whatever their lengths (arithmetic mod 2**32 is a ring, so
+    the wrap-around of uint32 is exactly what the formula needs).
+    """
+    up, down = powers
+    prefix = np.zeros(len(codes) + 1, dtype=np.uint32)
     with np.errstate(over="ignore"):
-        np.add.accumulate(codes * up[:n], dtype=np.uint32, out=prefix[1:])
+        np.add.accumulate(codes * up[:len(codes)], dtype=np.uint32, out=prefix[1:])
         return fmix32((prefix[ends] - prefix[starts]) * down[starts])
 
 
@@ -142,4 +157,6 @@ def _per_key(starts: Any, keys: Sequence[str]) -> Any:
     """How many of the word ``starts`` fall in each key of ``SEPARATOR.join(keys)``."""
     lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
     bounds = np.cumsum(lengths + 1)  # one past each key's separator
-    return np.diff(np.searchsorted(starts, bounds), prepend=0)
+    before = np.searchsorted(starts, bounds)  # words in this key and all earlier ones
+    before[1:] -= before[:-1].copy()
+    return before

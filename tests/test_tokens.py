@@ -38,14 +38,16 @@ def test_counts_and_hashes_agree_with_re(keys: list[str]) -> None:
     assert hashes.tolist() == [word_hash32(w) for f in found for w in f]
 
 
-def test_a_document_past_the_cached_power_tables_hashes_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
-    text = " ".join(f"w{i} {'x' * (i % 50)}y" for i in range(2000))
+def test_text_past_the_cached_power_tables_hashes_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Long text is hashed in spans; a word longer than a span gets tables of its own."""
+    text = " ".join(f"w{i} {'x' * (i % 50)}y" for i in range(2000)) + " " + "z" * 3000 + " tail"
     codes = code_points(text)
     starts, ends = word_runs(codes)
     cached = run_hashes(codes, starts, ends)
-    monkeypatch.setattr(tokens, "_CACHED_POWERS", 1000)  # this text is longer: its own tables
+    monkeypatch.setattr(tokens, "_CACHED_POWERS", 1000)
     assert np.array_equal(run_hashes(codes, starts, ends), cached)
-    assert len(codes) > 1000
+    assert len(codes) > 50 * 1000
+    assert cached[-2] == word_hash32("z" * 3000)
 
 
 def test_distinct_words_rarely_share_a_hash() -> None:
