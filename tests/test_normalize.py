@@ -68,6 +68,27 @@ def test_fold_unifies(a: str, b: str) -> None:
     assert fold(a) == fold(b)
 
 
+def test_every_space_character_but_the_space_is_unprintable() -> None:
+    """``soft_fold`` skips collapsing a printable text with single inner spaces: that is only right
+    if every other whitespace character is unprintable."""
+    printable_spaces = [hex(c) for c in range(0x110000) if chr(c).isspace() and chr(c).isprintable()]
+    assert printable_spaces == ["0x20"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from([*"ab ’“é", "\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x85", "\xa0",
+                                "\u2003", "\u2028", "\u3000", "\ufb01", "ß", "İ"]), max_size=40))
+def test_fold_is_the_reference_fold(text: str) -> None:
+    """The shortcuts (collapse only when needed, ``lower`` on ASCII) change no key."""
+    import unicodedata
+
+    from dedup.normalize import _UNIFY, soft_fold
+
+    reference = " ".join(unicodedata.normalize("NFKC", text).translate(str.maketrans(_UNIFY)).split())
+    assert soft_fold(text) == reference
+    assert fold(text) == reference.casefold()
+
+
 def test_fold_keeps_distinct_words_distinct() -> None:
     assert fold("Meta launches") != fold("Meta launched")
 
