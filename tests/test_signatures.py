@@ -72,3 +72,13 @@ def test_a_document_row_is_the_minimum_of_its_passage_rows() -> None:
     union = frozenset().union(*(word_shingles(k, config.ngram) for k in keys))
     assert np.array_equal(np.minimum.reduce(signature_rows(keys, "word", config), axis=0),
                           set_signature(union, "word", config))
+
+
+def test_band_keys_for_any_band_width() -> None:
+    """A band as wide as a 512-permutation signature still gets keys; one differing value changes it."""
+    rows = np.random.default_rng(3).integers(0, 2**32, (2, 512), dtype=np.uint32)
+    rows[1] = rows[0]
+    rows[1, 511] ^= 1
+    keys = band_keys(rows, 1, 512)
+    assert keys.shape == (2, 1) and keys[0, 0] != keys[1, 0]
+    assert np.array_equal(band_keys(rows[:1], 2, 256)[0, :1], band_keys(rows[1:], 2, 256)[0, :1])
