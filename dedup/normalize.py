@@ -18,6 +18,7 @@ import unicodedata
 from functools import lru_cache
 
 import ftfy
+import regex
 from ftfy.badness import BADNESS_RE
 
 from .model import Change, Document
@@ -110,6 +111,10 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 #: (tests/test_normalize.py derives the set from installed ftfy's pattern).
 LONE_BAD = r"\x80-\x9fŒœÂÃ"  # a character class body
 _MAY_BE_BAD = re.compile(f"[^\\x00-\\x7f]{{2}}|[{LONE_BAD}]")
+#: ``_MAY_BE_BAD`` in two parts: ``regex`` scans for a pair of non-ASCII characters about seven times
+#: faster than ``re``, which is faster for the rest.
+_PAIR = regex.compile(r"[^\x00-\x7f]{2}")
+_LONE = re.compile(f"[{LONE_BAD}]")
 
 
 def is_bad(line: str) -> bool:
@@ -145,6 +150,14 @@ def _may_need_repair(line: str) -> bool:
     return not line.isascii() and is_bad(line)
 
 
+def _spots(text: str) -> list[int]:
+    """Offsets in ``text`` of what :func:`_may_need_repair` looks for, at least one in each line that
+    holds any: no match of its patterns spans a line break or depends on what lies beyond it, so a
+    line holds one within the whole text exactly when it holds one alone."""
+    patterns = (_ENTITY, _CONTROL) if text.isascii() else (_ENTITY, _CONTROL, _PAIR, _LONE)
+    return sorted({m.start() for pattern in patterns for m in pattern.finditer(text)})
+
+
 def _rule_for(steps: list[tuple[str, str]]) -> str:
     """The rule that names a repair; re-decoding (mojibake) wins when several steps ran."""
     rules = {_STEP_RULES.get(name, "repair-mojibake") if action == "apply" else "repair-mojibake"
@@ -167,7 +180,12 @@ def repair_line(line: str) -> tuple[str, str, str] | None:
 
 
 def propose_repairs(document: Document) -> list[Change]:
-    """One change per repaired line, over the smallest span that differs."""
+    """One change per repaired line, over the smallest span that differs.
+
+    Only the lines where a few searches over the whole text find something to look at (an entity, a
+    control character, possible mojibake) are taken apart: most lines of most documents hold none,
+    and the searches cost less than splitting the text and testing each line in Python.
+    """
     changes: list[Change] = []
     if document.encoding != "utf-8":
         changes.append(
@@ -175,8 +193,18 @@ def propose_repairs(document: Document) -> list[Change]:
                    reason=f"file is not UTF-8; decoded as {document.encoding}, written as UTF-8",
                    line=1, encoding=document.encoding)
         )
-    offset = 0
-    for number, line in enumerate(document.text.split("\n"), start=1):
+    text = document.text
+    counted = 0  # the start of the line after the last one taken apart
+    number = 1  # the number of that line
+    for spot in _spots(text):
+        if spot < counted:
+            continue
+        offset = text.rfind("\n", 0, spot) + 1
+        end = text.find("\n", spot)
+        end = len(text) if end < 0 else end
+        number += text.count("\n", counted, offset)
+        counted = end + 1
+        line = text[offset:end]
         content = line[:-1] if line.endswith("\r") else line
         repaired = repair_line(content)
         if repaired is not None:
@@ -193,5 +221,5 @@ def propose_repairs(document: Document) -> list[Change]:
                        end=offset + len(content) - post, text=content[pre:len(content) - post],
                        replacement=fixed[pre:len(fixed) - post], reason=reason, line=number)
             )
-        offset += len(line) + 1
+        number += 1
     return changes

@@ -10,7 +10,9 @@ fraction of a microsecond each (:class:`Needs`):
 * ``prefixes``: every match starts with one of these strings (``str.startswith``);
 * ``clauses``: every match contains a string of each clause (``in``);
 * ``forbidden``: characters no match contains (a tag list has no full stop);
-* ``longest``: no match is longer (``.{0,200}\bcookies\b.{0,300}`` cannot be a long paragraph).
+* ``longest``: no match is longer (``.{0,200}\bcookies\b.{0,300}`` cannot be a long paragraph);
+* ``initials``: every match starts with one of these characters (``\d+ comments`` with a digit),
+  which the screen tests once per first character, not once per text (:func:`may_start`).
 
 Strings are compared on :func:`gate_fold`-ed text, so the conditions hold whether the pattern
 ignores case or not (a case-sensitive pattern only matches less). The analysis is conservative: a
@@ -24,8 +26,10 @@ on against the installed ``regex`` and against the catalogue's examples).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from itertools import product
+from dataclasses import dataclass, replace
+from itertools import pairwise, product
+
+import regex
 
 #: Characters whose absence from matches is tracked (:attr:`Needs.forbidden`): caseless, and not
 #: matched by ``\d``, ``\s``, ``\w``, ``\p{L}``, ``\p{Lu}`` or ``\p{N}`` (a test checks both).
@@ -67,6 +71,11 @@ class Needs:
     forbidden: frozenset[str]
     #: The most characters a match can have; None when unbounded.
     longest: int | None = 1
+    #: The first character of every non-empty match, folded (:func:`gate_fold`), or ``\\d`` / ``\\s``
+    #: for any character of that class; None when not known.
+    initials: frozenset[str] | None = None
+    #: Whether the empty string may match (then what follows may supply the first character).
+    nullable: bool = False
 
     def required(self) -> tuple[frozenset[str], ...]:
         """All clauses, with the set of possible matches as one more when the empty one is not in it."""
@@ -76,13 +85,31 @@ class Needs:
 
 
 _ANY = Needs(None, None, (), frozenset())
-_ZERO_WIDTH = Needs(frozenset({""}), frozenset({""}), (), TRACKED, 0)  # consumes nothing
+_ZERO_WIDTH = Needs(frozenset({""}), frozenset({""}), (), TRACKED, 0, frozenset(), True)  # consumes nothing
 _NO_TRACKED = Needs(None, None, (), TRACKED)  # some character that is not tracked
+#: The classes whose characters :attr:`Needs.initials` names by escape (they fold to themselves; a
+#: test checks it), each with the pattern that tells whether a character is one of them.
+_CLASS_INITIALS = {"d": "\\d", "s": "\\s"}
+_CLASS_TESTS = {name: regex.compile(name, regex.UNICODE) for name in _CLASS_INITIALS.values()}
 
 
 def _chars(chars: Iterable[str]) -> Needs:
+    chars = set(chars)
     folded = frozenset(gate_fold(c) for c in chars)
-    return Needs(folded, folded, (), TRACKED - set(chars))
+    # A character that folds to nothing (U+0307 alone) leaves the first folded character to what follows.
+    initials = None if "" in folded else frozenset(f[0] for f in folded)
+    return Needs(folded, folded, (), TRACKED - chars, 1, initials)
+
+
+def _class_initials(escape: str) -> Needs:
+    """``\\d`` or ``\\s``: one character that is not tracked, named by its class."""
+    return replace(_NO_TRACKED, initials=frozenset({_CLASS_INITIALS[escape]}))
+
+
+def may_start(initials: frozenset[str], first: str) -> bool:
+    """Whether ``first`` (a folded text's first character) is one of ``initials``."""
+    return first in initials or any(name in initials and test.fullmatch(first) is not None
+                                    for name, test in _CLASS_TESTS.items())
 
 
 def minimal(clause: Iterable[str]) -> frozenset[str]:
@@ -129,9 +156,15 @@ def _sequence(items: list[Needs]) -> Needs:
     for n in items:
         words = None if words is None or n.words is None else _concat(words, n.words)
     lengths = [n.longest for n in items]
+    initials: frozenset[str] | None = frozenset()
+    for n in items:  # the items up to the first that cannot be empty may start a match
+        initials = None if initials is None or n.initials is None else initials | n.initials
+        if not n.nullable:
+            break
     return Needs(words, words if words is not None else _sequence_prefixes(items), _sequence_clauses(items, words),
                  frozenset(TRACKED.intersection(*(n.forbidden for n in items))),
-                 None if None in lengths else sum(n for n in lengths if n is not None))
+                 None if None in lengths else sum(n for n in lengths if n is not None),
+                 initials, all(n.nullable for n in items))
 
 
 def _sequence_prefixes(items: list[Needs]) -> frozenset[str] | None:
@@ -181,13 +214,17 @@ def _alternation(branches: list[Needs]) -> Needs:
     forbidden = frozenset(TRACKED.intersection(*(b.forbidden for b in branches)))
     lengths = [b.longest for b in branches]
     longest = None if None in lengths else max(n for n in lengths if n is not None)
+    initials = None if any(b.initials is None for b in branches) else \
+        frozenset().union(*(b.initials for b in branches if b.initials is not None))
+    nullable = any(b.nullable for b in branches)
     if words is not None:
-        return Needs(words, prefixes, (), forbidden, longest)
+        return Needs(words, prefixes, (), forbidden, longest, initials, nullable)
     # Every match matches some branch, so one clause of each branch, pooled, is a clause of the whole.
     best = [min(b.required(), key=selectivity, default=None) for b in branches]
     if any(c is None or "" in c for c in best):
-        return Needs(None, prefixes, (), forbidden, longest)
-    return Needs(None, prefixes, (minimal(w for c in best if c is not None for w in c),), forbidden, longest)
+        return Needs(None, prefixes, (), forbidden, longest, initials, nullable)
+    return Needs(None, prefixes, (minimal(w for c in best if c is not None for w in c),), forbidden, longest,
+                 initials, nullable)
 
 
 def _repeat(atom: Needs, low: int, high: int | None) -> Needs:
@@ -199,9 +236,9 @@ def _repeat(atom: Needs, low: int, high: int | None) -> Needs:
         longest = 0
     if low == 0:
         prefixes = None if atom.prefixes is None else atom.prefixes | {""}
-        return Needs(words, words if words is not None else prefixes, (), atom.forbidden, longest)
+        return Needs(words, words if words is not None else prefixes, (), atom.forbidden, longest, atom.initials, True)
     return Needs(words, words if words is not None else atom.prefixes, atom.required() if words is None else (),
-                 atom.forbidden, longest)
+                 atom.forbidden, longest, atom.initials, atom.nullable)
 
 
 def _powers(words: frozenset[str], low: int, high: int) -> frozenset[str] | None:
@@ -334,7 +371,9 @@ class _Parser:
     def escape(self) -> Needs:
         """An escape outside a set: a class of characters, an assertion, or a literal character."""
         char = self.take()
-        if char in "dsw":
+        if char in _CLASS_INITIALS:
+            return _class_initials(char)
+        if char == "w":
             return _NO_TRACKED
         if char in "DSW":
             return _ANY
@@ -397,10 +436,66 @@ class _Parser:
             return Needs(None, None, (), forbidden)
         if categories:
             allowed_all = categories & {"D", "S", "W", "P"}
-            return Needs(None, None, (), frozenset() if allowed_all else frozenset(TRACKED - listed))
+            known = _chars(listed).initials if listed else frozenset()
+            initials = None if known is None or not categories <= set(_CLASS_INITIALS) else \
+                known | {_CLASS_INITIALS[c] for c in categories}
+            return Needs(None, None, (), frozenset() if allowed_all else frozenset(TRACKED - listed), 1, initials)
         return _chars(listed)
 
 
 def needs(pattern: str) -> Needs:
     """The necessary conditions of a match of ``pattern`` (raises :class:`Unsupported`)."""
     return _Parser(pattern).parse()
+
+
+def branches(pattern: str) -> list[str]:
+    """Patterns whose fullmatches together are exactly ``pattern``'s: its top-level alternatives, and
+    the alternatives of a group it opens with, each followed by the rest (``(?:a|b)c`` gives
+    ``(?:a)c`` and ``(?:b)c``), split again in turn.
+
+    Checks are derived per branch: a pattern that lists twenty phrases and one ``.{0,100}`` phrase
+    has no prefix or clause as a whole, while each branch has its own.
+    """
+    top, inner, close = _bars(pattern)
+    if top:
+        bounds = [-1, *top, len(pattern)]
+        return [b for lo, hi in pairwise(bounds) for b in branches(pattern[lo + 1:hi])]
+    rest = pattern[close + 1:] if close is not None else ""
+    if close is None or not inner or rest[:1] in ("*", "+", "?", "{"):
+        return [pattern]
+    bounds = [2, *inner, close]
+    return [b for lo, hi in pairwise(bounds) for b in branches(f"(?:{pattern[lo + 1:hi]}){rest}")]
+
+
+def _bars(pattern: str) -> tuple[list[int], list[int], int | None]:
+    """Positions of the ``|`` at the top level, of those directly inside an opening ``(?:`` group,
+    and of that group's closing parenthesis (None when the pattern opens no such group)."""
+    top: list[int] = []
+    inner: list[int] = []
+    close: int | None = None
+    opening = pattern.startswith("(?:")
+    depth = 0
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 2
+            continue
+        if char == "[":  # a set: skip to its end (a "]" first in it, or escaped, is a member)
+            i += 2 if pattern.startswith("[^", i) else 1
+            i += 1 if pattern[i:i + 1] == "]" else 0
+            while i < len(pattern) and pattern[i] != "]":
+                i += 2 if pattern[i] == "\\" else 1
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0 and opening and close is None:
+                close = i
+        elif char == "|":
+            if depth == 0:
+                top.append(i)
+            elif depth == 1 and opening and close is None:
+                inner.append(i)
+        i += 1
+    return top, inner, close

@@ -753,6 +753,7 @@ class _Check:
     clauses: tuple[tuple[str, ...], ...]  # the folded text contains a string of each
     forbidden: frozenset[str]  # the text contains none of these characters
     longest: int  # the text is no longer than this
+    initials: frozenset[str] | None = None  # the folded text starts with one of these (see prefilter.may_start)
 
 
 def _check(rule: Rule, pattern: str) -> _Check:
@@ -766,7 +767,9 @@ def _check(rule: Rule, pattern: str) -> _Check:
     # Beyond a few strings a clause costs more to test than the fullmatch it would save.
     return _Check(rule, None if prefixes is None or "" in prefixes else tuple(sorted(prefixes)),
                   tuple(tuple(sorted(c)) for c in clauses[:2] if len(c) <= _MAX_CLAUSE), found.forbidden,
-                  sys.maxsize if found.longest is None else found.longest)
+                  sys.maxsize if found.longest is None else found.longest,
+                  # a pattern that may match the empty text may match any first character
+                  None if found.nullable else found.initials)
 
 
 _MAX_CLAUSE = 16
@@ -788,28 +791,31 @@ class _Screen:
 
     def __init__(self, rules: Sequence[Rule]) -> None:
         self.rules = tuple(r for r in rules if _screened(r))
-        self.checks = tuple(_check(r, p) for r in self.rules for p in r.patterns)
+        # One check per branch: a rule listing many phrases is a candidate only for texts that one
+        # phrase's own prefix or clause lets through.
+        self.checks = tuple(_check(r, b) for r in self.rules for p in r.patterns for b in prefilter.branches(p))
         # Only characters common in prose are worth a test and a cache key of their own.
         forbidden = set().union(*(c.forbidden for c in self.checks))
         self.tracked = "".join(sorted(forbidden.intersection(_KEY_CHARACTERS)))
         self._static: dict[tuple[str, str], _Static] = {}
+        # The prefixed checks under each first character, trimmed to the prefixes starting with it,
+        # so that building a cache entry looks at the checks a text could pass, not at all of them.
+        self._prefixed: dict[str, list[_Check]] = {}
+        self._others = [c for c in self.checks if c.prefixes is None]
+        for check in self.checks:
+            for first in sorted({p[0] for p in check.prefixes or ()}):
+                starting = tuple(p for p in check.prefixes or () if p.startswith(first))
+                self._prefixed.setdefault(first, []).append(replace(check, prefixes=starting))
 
     def _static_checks(self, first: str, present: str) -> _Static:
         """The checks a text starting with ``first`` and holding the tracked characters ``present``
-        may pass: those with prefixes (trimmed to the ones starting with ``first``), then the rest."""
-        prefixed: list[_Check] = []
-        others: list[_Check] = []
-        for check in self.checks:
-            if not check.forbidden.isdisjoint(present):
-                continue
-            if check.prefixes is None:
-                others.append(check)
-                continue
-            starting = tuple(p for p in check.prefixes if p.startswith(first)) if first else ()
-            if starting:
-                prefixed.append(replace(check, prefixes=starting))
+        may pass: those with prefixes (trimmed to the ones starting with ``first``), then the rest
+        (those whose initials ``first`` is not among are left out)."""
+        prefixed = tuple(c for c in self._prefixed.get(first, ()) if c.forbidden.isdisjoint(present))
+        others = tuple(c for c in self._others if c.forbidden.isdisjoint(present) and (
+            not first or c.initials is None or prefilter.may_start(c.initials, first)))
         union = tuple(sorted({p for c in prefixed for p in c.prefixes or ()}))
-        return union, tuple(prefixed), tuple(others)
+        return union, prefixed, others
 
     def candidates(self, text: str) -> list[Rule]:
         """The screened rules that may fullmatch ``text`` (the others cannot)."""

@@ -190,3 +190,35 @@ def test_windowed_is_bad_equals_ftfy(text: str) -> None:
     from dedup.normalize import is_bad
 
     assert is_bad(text) == ftfy_is_bad(text)
+
+
+def _repairs_line_by_line(document: Document) -> list[tuple[int, int, str, str, str]]:
+    """(line, its offset, its content, repaired content, rule) for each line a plain loop over every
+    line repairs: what the one-search scan of :func:`propose_repairs` must find."""
+    found = []
+    offset = 0
+    for number, line in enumerate(document.text.split("\n"), start=1):
+        content = line[:-1] if line.endswith("\r") else line
+        repaired = repair_line(content)
+        if repaired is not None:
+            found.append((number, offset, content, repaired[0], repaired[1]))
+        offset += len(line) + 1
+    return found
+
+
+_DAMAGE = ["&amp;", "&#8217;", "&nbsp", "\x1b[31m", "\x07", "\ufeff", "\x85", "\u0080", "Ã©", "â€™", "Â ",
+           "é", "’", "\r", "\n", "\r\n", "中文", "\u00a0", "x", " ", "&", "#"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_DAMAGE) | st.text(max_size=6), max_size=30))
+def test_repairs_are_found_on_the_lines_a_line_by_line_pass_finds(parts: list[str]) -> None:
+    document = Document("d.txt", "".join(parts))
+    changes = propose_repairs(document)
+    expected = _repairs_line_by_line(document)
+    assert [c.line for c in changes] == [number for number, *_ in expected]
+    for change, (_number, offset, content, fixed, rule) in zip(changes, expected, strict=True):
+        assert change.rule == rule
+        assert offset <= change.start <= change.end <= offset + len(content)
+        assert document.text[change.start:change.end] == change.text
+        assert content[:change.start - offset] + change.replacement + content[change.end - offset:] == fixed

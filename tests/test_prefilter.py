@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 
 from dedup import prefilter
 from dedup.config import Config
-from dedup.prefilter import TRACKED, Unsupported, gate_fold, needs
+from dedup.prefilter import TRACKED, Unsupported, branches, gate_fold, may_start, needs
 from dedup.rules import CATALOGUE, Rule, _check, _screen, active_rules, matching_text
 
 PATTERN_RULES = [r for r in CATALOGUE if r.patterns]
-CHECKS = [_check(r, p) for r in PATTERN_RULES for p in r.patterns]
+CHECKS = [_check(r, b) for r in PATTERN_RULES for p in r.patterns for b in dict.fromkeys([p, *branches(p)])]
 #: Every character but the surrogates, to ask ``regex`` which characters a literal matches.
 ALL_CHARS = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c < 0xE000)
 
@@ -25,7 +25,8 @@ ALL_CHARS = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c
 def _used_characters() -> set[str]:
     used: set[str] = set()
     for check in CHECKS:
-        for string in (*(check.prefixes or ()), *(s for clause in check.clauses for s in clause)):
+        for string in (*(check.prefixes or ()), *(s for clause in check.clauses for s in clause),
+                       *(c for c in check.initials or () if len(c) == 1)):
             used |= set(string)
     # The folded strings come from these literal characters, in either case.
     for rule in PATTERN_RULES:
@@ -41,6 +42,15 @@ def test_case_variants_fold_alike() -> None:
         literal = regex.compile(regex.escape(char), regex.IGNORECASE | regex.UNICODE)
         for variant in literal.findall(ALL_CHARS):
             assert gate_fold(variant) == gate_fold(char), (char, variant)
+
+
+def test_initial_classes_fold_to_themselves() -> None:
+    """A digit or space character starting a match starts the folded text as it is, so the screen
+    can test a text's first folded character against ``\\d`` and ``\\s``."""
+    for name in (r"\d", r"\s"):
+        for char in regex.compile(name, regex.IGNORECASE | regex.UNICODE).findall(ALL_CHARS):
+            assert gate_fold(char) == char, (name, char)
+            assert may_start(frozenset({name}), char)
 
 
 def test_tracked_characters_are_caseless_and_outside_the_letter_classes() -> None:
@@ -61,6 +71,20 @@ def test_analysis_of_single_patterns() -> None:
     assert {".", "!", "?", ";", ":"} <= tags.forbidden and "," not in tags.forbidden
     assert needs(r"x\d+").longest is None and needs(r"x\d{1,3}").longest == 4
     assert needs(r"(?=ab)a.").words is None
+    assert needs(r"\d+ comments").initials == {"\\d"}
+    assert needs(r"(?:the |our )*News").initials == {"t", "o", "n"}
+    assert needs(r"[(\[]?\s*(?:Photo|Bild):").initials == {"(", "[", "\\s", "p", "b"}
+    assert needs(r"(?=x)(?:ab)?c").initials == {"a", "c"}
+    assert needs(r".{0,5}x").initials is None and needs(r"\w+").initials is None and needs(r"[a-z]x").initials is None
+    assert needs(r"a?").nullable and not needs(r"a?b*c").nullable and needs(r"(?:a|b?)").nullable
+
+
+def test_branches_split_alternatives_only() -> None:
+    assert branches(r"a|b(?:c|d)") == ["a", "b(?:c|d)"]
+    assert branches(r"(?:a|b(?:c|d))e") == ["(?:a)e", "(?:b(?:c|d))e"]
+    assert branches(r"(?:x|(?:y|z)w)v") == ["(?:x)v", "(?:(?:y|z)w)v"]  # a group inside a branch stays
+    for whole in (r"(?:a|b)*c", r"(?:a|b){2}", r"(?:a|b)?", r"[|(]a", r"\|a", r"(?i:a|b)c", r"[]|]x", r"[^]|]x"):
+        assert branches(whole) == [whole], whole
 
 
 @pytest.mark.parametrize("pattern", [r"(?x)a b", r"(a)\1", r"a{2", r"[[a]]", r"(?P<n>a)", r"\G"])
@@ -116,7 +140,9 @@ def test_no_matching_rule_is_screened_out(text: str) -> None:
             assert id(rule) in candidates, (rule.name, text)
 
 
-_RE_PATTERNS = [(r, p) for r in PATTERN_RULES for p in r.patterns if "\\p" not in p]
+#: Every pattern and its branches (the screen checks each branch on its own).
+_RE_PATTERNS = [(r, b) for r in PATTERN_RULES for p in r.patterns if "\\p" not in p
+                for b in dict.fromkeys([p, *branches(p)])]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -134,5 +160,34 @@ def test_generated_matches_pass_the_checks(data: st.DataObject) -> None:
     assert len(text) <= check.longest
     assert check.forbidden.isdisjoint(text)
     assert check.prefixes is None or folded.startswith(check.prefixes)
+    assert check.initials is None or not folded or may_start(check.initials, folded[0]), (check.initials, text)
     for clause in check.clauses:
         assert any(s in folded for s in clause), (clause, text)
+
+
+_BRANCHED = [(r, p) for r in PATTERN_RULES for p in r.patterns if "\\p" not in p and len(branches(p)) > 1]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_branches_match_what_their_pattern_matches(data: st.DataObject) -> None:
+    """A text one branch fullmatches, the whole pattern fullmatches, and the other way round (the
+    screen derives checks per branch, so together they must cover the pattern exactly)."""
+    rule, pattern = data.draw(st.sampled_from(_BRANCHED))
+    flags = regex.UNICODE | (0 if rule.case_sensitive else regex.IGNORECASE)
+    parts = branches(pattern)
+    source = data.draw(st.sampled_from([pattern, *parts]))
+    text = data.draw(st.from_regex(re.compile(source, 0 if rule.case_sensitive else re.IGNORECASE), fullmatch=True))
+    whole = regex.compile(pattern, flags).fullmatch(text) is not None
+    assert whole == any(regex.compile(b, flags).fullmatch(text) is not None for b in parts), (pattern, text)
+
+
+def test_branches_of_the_catalogue_agree_on_its_examples() -> None:
+    for rule in PATTERN_RULES:
+        flags = regex.UNICODE | (0 if rule.case_sensitive else regex.IGNORECASE)
+        for pattern in rule.patterns:
+            parts = [regex.compile(b, flags) for b in branches(pattern)]
+            for example in (*rule.examples, *rule.counterexamples):
+                text = matching_text(example)
+                assert (regex.compile(pattern, flags).fullmatch(text) is not None) == \
+                    any(b.fullmatch(text) is not None for b in parts), (rule.name, pattern, text)
