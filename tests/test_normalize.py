@@ -182,8 +182,33 @@ def test_is_bad_pre_check_assumption_holds_for_installed_ftfy() -> None:
         assert any(s and all(lone.fullmatch(chr(c)) for c in s) for s in sets), branch
 
 
+def test_every_badness_match_holds_a_trigger_character() -> None:
+    """normalize.is_bad looks only around characters of bad_trigger(); that is exact only if every
+    branch of ftfy's pattern has an item that must match one of them. Checked here independently of
+    how the trigger was picked, and that it leaves ordinary letters of several scripts out."""
+    from dedup.normalize import bad_trigger
+
+    trigger = bad_trigger()
+    assert trigger is not None
+    sre_parse, parsed = _badness_parse()
+    (_, (_, branches)), = parsed.data
+    for branch in branches:
+        items = []
+        for o, a in branch.data:
+            if o in (sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT) and a[0] >= 1 and len(a[2].data) == 1:
+                o, a = a[2].data[0]
+            if o is sre_parse.LITERAL:
+                items.append({a})
+            elif o is sre_parse.IN and all(x is sre_parse.LITERAL or x is sre_parse.RANGE for x, _ in a):
+                items.append({c for x, v in a for c in ([v] if x is sre_parse.LITERAL else range(v[0], v[1] + 1))})
+        assert any(all(trigger.fullmatch(chr(c)) for c in item) for item in items), branch
+    ordinary = "abzAZ09 .,-жэюяабвЖЭЮЯλμνäöüßéèñçабв漢字かなㄱ"
+    assert not [c for c in ordinary if trigger.fullmatch(c)]
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.sampled_from("ab Ã¢€™œ“”’ÂâÉé‚Ä°ГўВЂ×²ØÙ\u00a0 .,!?-«»0123456789"), max_size=40))
+@given(st.text(alphabet=st.sampled_from("ab Ã¢€™œ“”’ÂâÉé‚Ä°ГўВЂ×²ØÙ\u00a0 .,!?-«»0123456789жСРВГвΒΓΞΟλÄäöüß"),
+               max_size=40))
 def test_windowed_is_bad_equals_ftfy(text: str) -> None:
     from ftfy.badness import is_bad as ftfy_is_bad
 
