@@ -52,6 +52,8 @@ from .stages import (
     Verdict,
     components,
     configure,
+    corpus_changed,
+    fingerprint,
     finish,
     plan_component,
     record_fields,
@@ -352,12 +354,12 @@ def run(paths: Sequence[str | Path], config: Config, output: Path | None = None,
                     if isinstance(doc, Document):
                         if progress:
                             progress.advance(1, doc.size)
-                        seen.extend(_fingerprint(doc))
                         yield doc
 
             prepared = PreparedSpill(folder / "prepared.pickle")
             with open(folder / "alone.pickle", "wb") as alone:
                 for sketch_ in _map(pool, sketch, counted()):
+                    seen.extend(sketch_.fingerprint)
                     table.add(documents, sketch_.lines)
                     spill.add(documents, sketch_.keys, sketch_.low)
                     prepared.add(sketch_.prepared)
@@ -383,13 +385,6 @@ def run(paths: Sequence[str | Path], config: Config, output: Path | None = None,
     finally:
         if pool is not None:
             _stop(pool, interrupted=False)
-
-
-def _fingerprint(doc: Document) -> bytes:
-    """8 bytes that tell whether pass 2 read the same document as pass 1."""
-    import hashlib
-
-    return hashlib.blake2b(f"{doc.doc}\0{doc.text}".encode("utf-8", "surrogatepass"), digest_size=8).digest()
 
 
 def _size(shard: Shard) -> int:
@@ -454,10 +449,8 @@ def _results(shards: Sequence[Shard], config: Config, verdicts: dict[int, Verdic
             queue.append((shard, row, doc))
             continue
         count = number + 1
-        if seen and seen[number * 8:number * 8 + 8] != _fingerprint(doc):
-            raise InputError(f"{doc.doc}: the corpus changed while dedup read it ({doc.doc} or a file before it "
-                             "was modified, added or removed between the two passes); rerun when nothing writes to "
-                             "it (the previous output is intact)")
+        if seen and seen[number * 8:number * 8 + 8] != fingerprint(doc):
+            raise corpus_changed(doc.doc)
         how: Verdict | tuple[dict[int, Finding], Prepared]
         if number in verdicts:
             how = verdicts.pop(number)
@@ -471,6 +464,5 @@ def _results(shards: Sequence[Shard], config: Config, verdicts: dict[int, Verdic
             queue.append((shard, row, finish((doc, how))))
         yield from drain(WINDOW)
     if seen and count != len(seen) // 8:
-        raise InputError("the corpus changed while dedup read it (files at its end were removed or became unreadable "
-                         "between the two passes); rerun when nothing writes to it (the previous output is intact)")
+        raise corpus_changed()
     yield from drain(0)
