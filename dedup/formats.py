@@ -74,6 +74,7 @@ class Shard:
     format: Format = "text"
     compression: str | None = None
     url: str | None = None  # a Hadoop file system URL, for a shard an engine reads itself (Spark)
+    size: int | None = None  # bytes, as the URL's listing reported them (to refuse a text file unread)
     schema: bytes | None = None  # a Parquet shard's serialised Arrow schema, when its file is not at hand
 
     @property

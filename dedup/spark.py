@@ -78,7 +78,7 @@ from .stages import (
     sketch,
     vet,
 )
-from .stream import Item, fields_of, find_shards, read_shard
+from .stream import Item, fields_of, find_shards, read_shard, unfetched
 
 #: Edge sets up to this many document pairs are brought to the driver and joined there (a sort
 #: and a few numpy passes, under a second per million pairs); larger ones stay on the cluster.
@@ -229,7 +229,7 @@ def _find(spark: Any, paths: Sequence[str | Path], config: Config, output: Path 
     sc = spark.sparkContext
     hadoop = sc._jvm.org.apache.hadoop.fs  # py4j: how pyspark reaches the JVM's Hadoop file systems
     settings = sc._jsc.hadoopConfiguration()
-    files: list[str] = []
+    files: list[tuple[str, int]] = []  # (url, size in bytes)
     roots: list[str] = []
     for given in paths:
         url = str(given) if _is_url(given) else Path(given).resolve().as_uri()
@@ -238,13 +238,14 @@ def _find(spark: Any, paths: Sequence[str | Path], config: Config, output: Path 
             fs = path.getFileSystem(settings)
             status = fs.getFileStatus(path)
             if status.isFile():
-                files.append(status.getPath().toString())
+                files.append((status.getPath().toString(), status.getLen()))
                 roots.append(status.getPath().getParent().toString())
                 continue
             roots.append(status.getPath().toString())
             listing = fs.listFiles(path, True)
             while listing.hasNext():
-                files.append(listing.next().getPath().toString())
+                entry = listing.next()
+                files.append((entry.getPath().toString(), entry.getLen()))
         except Exception as exc:  # py4j's Java errors, or pyspark's conversions of them (unknown host, ...)
             if isinstance(exc, Py4JJavaError):
                 problem = str(exc.java_exception.getMessage() or exc.java_exception.getClass().getSimpleName())
@@ -256,14 +257,14 @@ def _find(spark: Any, paths: Sequence[str | Path], config: Config, output: Path 
     while not all(r == root or r.startswith(root + "/") for r in roots):
         root = root.rsplit("/", 1)[0]
     found: dict[str, Shard] = {}
-    for url in files:
+    for url, size in files:
         rel = url[len(root):].lstrip("/")
         name = rel.rsplit("/", 1)[-1]
         if any(part.startswith(".") for part in rel.split("/")) or not matches(name, rel, config.include) \
                 or matches(name, rel, config.exclude):
             continue
         fmt, compression = shard_format(rel, config.format or None)
-        found[rel] = Shard(Path(rel), rel, fmt, compression, url=url)
+        found[rel] = Shard(Path(rel), rel, fmt, compression, url=url, size=int(size))
     if not found:
         raise InputError(f"{', '.join(str(p) for p in paths)}: no documents found (looked for "
                          f"{', '.join(config.include)}); check the URL or set `include`")
@@ -279,7 +280,9 @@ def _source(sc: Any, shards: Sequence[Shard], slices: int) -> Any:
 
     Shards on a shared file system are read by the tasks themselves (None: read the path). Shards
     at URLs are fetched by Spark (``binaryFiles``, through the cluster's Hadoop file systems) and
-    shuffled into place once; both passes reuse that shuffle's output.
+    shuffled into place once; both passes reuse that shuffle's output. A text file over the size
+    limit is not fetched (None: its reader refuses it from its listed size, see
+    :func:`dedup.stream.unfetched`), as the local engine does not read one.
     """
     count = len(shards)
     if not any(s.url for s in shards):
@@ -288,10 +291,14 @@ def _source(sc: Any, shards: Sequence[Shard], slices: int) -> Any:
     for url in urls:
         if "," in url:
             raise InputError(f"{url}: Hadoop cannot read a file whose name holds a comma; rename it")
+    refused = {i for i, s in enumerate(shards) if unfetched(s) is not None}
+    wanted = [url for i, url in enumerate(urls) if i not in refused]
     number = sc.broadcast({url: i for i, url in enumerate(urls)})
-    fetched = sc.binaryFiles(",".join(url.translate(_GLOB) for url in urls), minPartitions=slices)
-    return fetched.map(lambda kv: (number.value[kv[0]], kv[1])).repartitionAndSortWithinPartitions(
-        slices, partitionFunc=lambda i: i * slices // count)
+    placed = sc.parallelize([(i, None) for i in sorted(refused)], 1)
+    if wanted:
+        fetched = sc.binaryFiles(",".join(url.translate(_GLOB) for url in wanted), minPartitions=slices)
+        placed = fetched.map(lambda kv: (number.value[kv[0]], kv[1])).union(placed)
+    return placed.repartitionAndSortWithinPartitions(slices, partitionFunc=lambda i: i * slices // count)
 
 
 def _with_schemas(source: Any, shards: list[Shard]) -> list[Shard]:

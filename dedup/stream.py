@@ -131,12 +131,24 @@ def fields_of(config: Config) -> Fields:
     return Fields(config.text_field, config.id_field, config.source_field)
 
 
+def unfetched(shard: Shard) -> Skipped | None:
+    """Why a shard at a URL is not fetched at all, or None: a text file over the size limit, refused
+    from the size its listing reported, as a file read by path is refused from its ``stat``."""
+    if shard.url is None or shard.records or shard.size is None:
+        return None
+    return corpus.too_large(shard.name, shard.size)
+
+
 def read_shard(shard: Shard, fields: Fields,
                data: bytes | None = None) -> Iterator[tuple[Row | None, Document | Skipped]]:
     """Every document (or problem) of one shard in order: a text file is one, a record shard many.
-    The shard is read from its path, or from ``data`` when an engine fetched its bytes."""
+    The shard is read from its path, or from ``data`` when an engine fetched its bytes (a shard at
+    a URL that is not fetched, see :func:`unfetched`, is its refusal)."""
     if not shard.records:
-        if data is not None:
+        refused = unfetched(shard)
+        if refused is not None:
+            yield None, refused
+        elif data is not None:
             yield None, corpus.decode_document(shard.name, data)
         else:
             yield None, corpus.read_source(corpus.Source(shard.path, shard.name))

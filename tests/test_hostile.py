@@ -71,6 +71,30 @@ def test_a_200_mb_single_line_file_is_skipped_without_being_read(tmp_path: Path)
     assert read_tree(tmp_path / "out" / "corpus") == {"good.txt": f"{PROSE}\n".encode()}
 
 
+def test_a_text_shard_at_a_url_is_refused_from_its_listed_size() -> None:
+    """What the Spark engine relies on to leave a big text file at a URL unfetched: the reader refuses
+    it from the size the listing reported (no path to read, no bytes given), with the message of a
+    file read by path. At the limit it is read; record shards and shards read by path are not
+    refused by this (a shard of records is read a line at a time)."""
+    from dataclasses import replace
+
+    from dedup.formats import Fields, Shard
+    from dedup.model import Document, Skipped
+    from dedup.stream import read_shard, unfetched
+
+    big = Shard(Path("nowhere/huge.txt"), "huge.txt", url="file:///nowhere/huge.txt", size=MAX_DOCUMENT_BYTES + 1)
+    [(_row, item)] = list(read_shard(big, Fields()))
+    assert isinstance(item, Skipped)
+    assert item.message() == (f"huge.txt: 64 MiB, more than the {MAX_DOCUMENT_BYTES >> 20} MiB one document may "
+                              "have; split it into documents; it was not read")
+    at_limit = replace(big, size=MAX_DOCUMENT_BYTES)
+    assert unfetched(at_limit) is None
+    [(_row, item)] = list(read_shard(at_limit, Fields(), b"Hello there.\n"))
+    assert isinstance(item, Document) and item.text == "Hello there.\n"
+    assert unfetched(replace(big, name="huge.jsonl", format="jsonl")) is None
+    assert unfetched(replace(big, url=None)) is None
+
+
 def test_ten_million_short_lines_are_refused_in_bounded_memory(tmp_path: Path) -> None:
     root = write_corpus(tmp_path / "in", {"good.txt": f"{PROSE}\n"})
     (root / "lines.txt").write_bytes(b"w x\n" * 10_000_000)

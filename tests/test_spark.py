@@ -430,3 +430,27 @@ def test_a_dataset_run_whose_corpus_changes_stops_before_writing(tmp_path: Path,
         engine.write_dataset([root], Config(), (tmp_path / "dataset").as_uri(), spark)
     assert read_tree(tmp_path / "dataset") == {"previous.txt": b"previous\n"}
     assert not list(tmp_path.glob("dataset.dedup-*"))  # no staging left behind
+
+
+def test_a_text_file_over_64_mib_at_a_url_is_skipped_without_being_fetched(tmp_path: Path, spark: Any) -> None:
+    """The size guard of files read by path holds for shards Spark fetches itself (``binaryFiles``):
+    decided from the size the listing reports, with the same message, and the rest is cleaned as
+    by the local engine. The big file is sparse and all NUL bytes, so had it been fetched it would
+    have been skipped as binary instead."""
+    from dedup.corpus import MAX_DOCUMENT_BYTES
+
+    root = write_corpus(tmp_path / "in", {"good.txt": f"{HOT}\nComments\n",
+                                          "web/shard.jsonl": json.dumps({"id": "r", "text": HOT}) + "\n"})
+    with open(root / "huge.txt", "wb") as fh:
+        fh.truncate(MAX_DOCUMENT_BYTES + (1 << 20))
+    line = (f"dedup: skipped huge.txt: 65 MiB, more than the {MAX_DOCUMENT_BYTES >> 20} MiB one document may "
+            "have; split it into documents; it was not read\n")
+    fetched = CliRunner().invoke(main, ["clean", root.as_uri(), "-o", str(tmp_path / "spark"), "--engine", "spark",
+                                        "-q"])
+    assert fetched.exit_code == 2, fetched.output
+    assert line in fetched.stderr and "binary" not in fetched.stderr
+    local = CliRunner().invoke(main, ["clean", str(root), "-o", str(tmp_path / "local"), "-q"])
+    assert local.exit_code == 2 and line in local.stderr
+    assert read_tree(tmp_path / "spark") == read_tree(tmp_path / "local")
+    assert sorted(n for n in read_tree(tmp_path / "spark") if n.startswith("corpus/")) == [
+        "corpus/good.txt", "corpus/web/shard.jsonl"]
