@@ -617,7 +617,7 @@ def write_dataset(paths: Sequence[str | Path], config: Config, out: str, spark: 
     from pyspark import StorageLevel
 
     from . import changes as changelog
-    from .formats import record_json
+    from .formats import LongLine, open_shard, read_line, record_json
     from .output import output_record
     from .summary import SummaryBuilder
 
@@ -635,6 +635,9 @@ def write_dataset(paths: Sequence[str | Path], config: Config, out: str, spark: 
             found = output_record(Item(shard, row, result, suspects, warning), text_field)
             if found is None:
                 return []
+            if isinstance(found, LongLine):  # Spark's writer takes a line as one value: read it whole here
+                with open_shard(shard.path, shard.compression) as fh:
+                    found = read_line(fh, found, shard.name)
             if isinstance(found, bytes):
                 return [(shard.name, k, found.decode("utf-8", "replace"))]
             if isinstance(found, dict):

@@ -454,3 +454,39 @@ def test_a_text_file_over_64_mib_at_a_url_is_skipped_without_being_fetched(tmp_p
     assert read_tree(tmp_path / "spark") == read_tree(tmp_path / "local")
     assert sorted(n for n in read_tree(tmp_path / "spark") if n.startswith("corpus/")) == [
         "corpus/good.txt", "corpus/web/shard.jsonl"]
+
+
+def test_a_record_line_over_64_mib_gives_the_local_engines_output(tmp_path: Path, spark: Any) -> None:
+    """A JSONL line over the limit is a bad record copied as it is, in the Spark engine too. The
+    executors cannot see a lowered limit, so the line is real (65 MiB): read by path, the driver
+    copies it from the shard in chunks; from a URL, the fetched shard's line travels to the driver;
+    into a dataset, the writing task reads it whole. Each gives the local engine's lines."""
+    import filecmp
+
+    from dedup.corpus import MAX_DOCUMENT_BYTES
+    from dedup.spark import write_dataset
+
+    root = tmp_path / "in"
+    (root / "web").mkdir(parents=True)
+    block = (HOT + " ").encode() * 4000
+    with open(root / "web" / "records.jsonl", "wb") as fh:
+        fh.write(json.dumps({"id": "a", "text": f"{HOT}\nComments\n"}).encode() + b'\n{"id": "huge", "text": "')
+        for _ in range(MAX_DOCUMENT_BYTES // len(block) + 2):
+            fh.write(block)
+        fh.write(b'"}\n' + json.dumps({"id": "b", "text": f"Share this article\n{FURNITURE[HOSTS[1]]}."}).encode()
+                 + b"\n")
+    local = CliRunner().invoke(main, ["clean", str(root), "-o", str(tmp_path / "local"), "-q"])
+    assert local.exit_code == 2 and "web/records.jsonl#1: a line of 65 MiB, more than the 64 MiB" in local.stderr
+    for name, where in [("path", str(root)), ("url", root.as_uri())]:
+        result = CliRunner().invoke(main, ["clean", where, "-o", str(tmp_path / name), "--engine", "spark", "-q"])
+        assert result.exit_code == 2 and result.stderr == local.stderr, name
+        for part in ["corpus/web/records.jsonl", "changes.jsonl", "summary.json"]:
+            assert filecmp.cmp(tmp_path / "local" / part, tmp_path / name / part, shallow=False), (name, part)
+    write_dataset([root], Config(), (tmp_path / "dataset").as_uri(), spark)
+    written = sorted((tmp_path / "dataset" / "corpus" / "shard=web%2Frecords.jsonl").glob("part-*"))
+    with open(tmp_path / "local" / "corpus" / "web" / "records.jsonl", "rb") as expected:
+        for part in written:
+            with open(part, "rb") as got:
+                while chunk := got.read(1 << 20):
+                    assert expected.read(len(chunk)) == chunk
+        assert expected.read(1) == b""
