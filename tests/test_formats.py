@@ -302,7 +302,7 @@ def test_lines_are_held_only_up_to_the_limit_and_longer_ones_are_copied(compress
 
     from dedup import corpus, formats
     from dedup.errors import InputError
-    from dedup.formats import LongLine, copy_line, lines, open_shard
+    from dedup.formats import LongLine, copy_line, lines, open_shard, read_line
 
     monkeypatch.setattr(corpus, "MAX_DOCUMENT_BYTES", 16)
     monkeypatch.setattr(formats, "CHUNK", 5)
@@ -318,6 +318,7 @@ def test_lines_are_held_only_up_to_the_limit_and_longer_ones_are_copied(compress
         copied = io.BytesIO()
         copy_line(open_shard(Path("x"), compression, blob), line, copied.write, "x")
         assert copied.getvalue() == original
+        assert read_line(open_shard(Path("x"), compression, blob), line, "x") == original
     assert list(lines(open_shard(Path("x"), compression, _compressed(at_limit + b"\n", compression)))) == [at_limit]
     with pytest.raises(InputError, match="the file changed while dedup read it"):
         copy_line(open_shard(Path("x"), compression, _compressed(data[:100], compression)), found[6], print, "x")
