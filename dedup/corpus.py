@@ -79,6 +79,16 @@ def _control_ratio(text: str) -> float:
     return len(_CONTROL.findall(sample)) / len(sample)
 
 
+def too_large(doc: str, size: int) -> Skipped | None:
+    """Why a text file of ``size`` bytes is not read at all (over :data:`MAX_DOCUMENT_BYTES`), or None.
+    Decided from the size a listing reports (``stat``, or a Hadoop file system's for a URL), before
+    a byte is read."""
+    if size <= MAX_DOCUMENT_BYTES:
+        return None
+    return Skipped(doc, f"{size / (1 << 20):,.0f} MiB, more than the {MAX_DOCUMENT_BYTES >> 20} MiB one document "
+                   "may have", "split it into documents; it was not read")
+
+
 def too_many_lines(doc: str, text: str) -> Skipped | None:
     lines = text.count("\n")
     if lines <= MAX_DOCUMENT_LINES:
@@ -242,10 +252,9 @@ def read_source(source: Source) -> Document | Skipped:
     if refused is not None:
         return refused
     try:
-        size = source.path.stat().st_size
-        if size > MAX_DOCUMENT_BYTES:
-            return Skipped(source.doc, f"{size / (1 << 20):,.0f} MiB, more than the {MAX_DOCUMENT_BYTES >> 20} MiB "
-                           "one document may have", "split it into documents; it was not read")
+        refused = too_large(source.doc, source.path.stat().st_size)
+        if refused is not None:
+            return refused
         raw = source.path.read_bytes()
     except IsADirectoryError:
         return Skipped(source.doc, "is a folder, not a file", "pass its files or the folder itself")

@@ -23,12 +23,13 @@ import gzip
 import io
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal, cast
 from urllib.parse import urlsplit
 
+from . import corpus
 from .corpus import Source, too_many_lines, unreadable
 from .errors import InputError, UsageError
 from .model import Document, Skipped
@@ -74,6 +75,7 @@ class Shard:
     format: Format = "text"
     compression: str | None = None
     url: str | None = None  # a Hadoop file system URL, for a shard an engine reads itself (Spark)
+    size: int | None = None  # bytes, as the URL's listing reported them (to refuse a text file unread)
     schema: bytes | None = None  # a Parquet shard's serialised Arrow schema, when its file is not at hand
 
     @property
@@ -176,14 +178,89 @@ class _ZstdReader(io.RawIOBase):
         super().close()
 
 
+#: Bytes read at a time while a line too long to hold is skipped or copied.
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class LongLine:
+    """A JSONL line longer than one document may be (:data:`dedup.corpus.MAX_DOCUMENT_BYTES`).
+
+    It is never held whole: the reader skips it in chunks and keeps only where it sits in its
+    shard's (decompressed) bytes, and a writer copies it from there in chunks (:func:`copy_line`).
+    """
+
+    offset: int
+    length: int  # without its line break
+
+
+def lines(fh: IO[bytes]) -> Iterator[bytes | LongLine]:
+    """The lines of a JSONL stream without their line breaks, each held whole only up to the size
+    limit of one document: a longer line is read past in chunks and given as a :class:`LongLine`.
+
+    Iterating the stream itself would read a 200 MB line into memory at once (several times over,
+    once parsed); here memory is bounded by the limit, which a record must fit in to be cleaned.
+    """
+    limit = corpus.MAX_DOCUMENT_BYTES
+    offset = 0
+    while chunk := fh.readline(CHUNK):
+        parts = [chunk]
+        size = len(chunk)
+        while not chunk.endswith(b"\n") and size <= limit and (chunk := fh.readline(CHUNK)):
+            parts.append(chunk)
+            size += len(chunk)
+        ended = parts[-1].endswith(b"\n")
+        if size - ended <= limit:
+            line = parts[0] if len(parts) == 1 else b"".join(parts)
+            yield line[:-1] if ended else line
+        else:
+            del parts
+            while not ended and (chunk := fh.readline(CHUNK)):
+                size += len(chunk)
+                ended = chunk.endswith(b"\n")
+            yield LongLine(offset, size - ended)
+        offset += size
+
+
+def copy_line(fh: IO[bytes], line: LongLine, write: Callable[[bytes], object], name: str) -> None:
+    """Write the bytes of ``line`` (without its line break) from ``fh``, its shard opened afresh, in
+    chunks of :data:`CHUNK`."""
+    if fh.seekable():
+        fh.seek(line.offset)
+    else:  # a zstd stream: decompressed up to the line
+        skip = line.offset
+        while skip and (chunk := fh.read(min(CHUNK, skip))):
+            skip -= len(chunk)
+    left = line.length
+    while left and (chunk := fh.read(min(CHUNK, left))):
+        write(chunk)
+        left -= len(chunk)
+    if left:
+        raise InputError(f"{name}: ended before its line of {line.length:,} bytes at byte {line.offset:,} could be "
+                         "copied; the file changed while dedup read it; rerun when nothing writes to it (the "
+                         "previous output is intact)")
+
+
+def read_line(fh: IO[bytes], line: LongLine, name: str) -> bytes:
+    """The bytes of ``line``, whole: for a writer that needs one value per line (Spark's), or a
+    shard already held whole (fetched from a URL)."""
+    parts: list[bytes] = []
+    copy_line(fh, line, parts.append, name)
+    return b"".join(parts)
+
+
 @dataclass(frozen=True)
 class Row:
-    """One record as read: its position, raw line (JSONL), parsed value, and document or problem."""
+    """One record as read: its position, raw line (JSONL), parsed value, and document or problem.
+
+    A JSONL line too long to read (``long``) has no value and, when read from a path, no raw line
+    either: the writer copies it from the shard."""
 
     row: int
     raw: bytes | None
     value: dict[str, Any] | None
     item: Document | Skipped
+    long: LongLine | None = None
 
 
 def _jsonl_rows(shard: Shard, fields: Fields, data: bytes | None = None) -> Iterator[Row]:
@@ -197,13 +274,28 @@ def _jsonl_rows(shard: Shard, fields: Fields, data: bytes | None = None) -> Iter
     with fh:
         row = 0
         try:
-            for line in fh:
-                raw = line[:-1] if line.endswith(b"\n") else line
-                yield _jsonl_row(shard, row, raw, fields, seen)
+            for line in lines(fh):
+                if isinstance(line, LongLine):
+                    yield _long_row(shard, row, line, data)
+                else:
+                    yield _jsonl_row(shard, row, line, fields, seen)
                 row += 1
         except (OSError, EOFError, ValueError) as exc:  # a truncated or corrupt compressed stream
             yield Row(row, None, None, Skipped(f"{shard.name}#{row}", f"unreadable from here on ({exc})",
                                                "re-create the shard; the rows before it were read"))
+
+
+def _long_row(shard: Shard, row: int, line: LongLine, data: bytes | None) -> Row:
+    """A bad record: a line longer than one document may be, copied to the output as it is."""
+    limit = corpus.MAX_DOCUMENT_BYTES
+    skipped = Skipped(f"{shard.name}#{row}", f"a line of {line.length / (1 << 20):,.0f} MiB, more than the "
+                      f"{limit >> 20} MiB one record may have", "split it into records; it is copied to the output "
+                      "as it is")
+    raw = None
+    if data is not None:  # a shard an engine fetched is in memory already, and its path not at hand
+        with open_shard(shard.path, shard.compression, data) as fh:
+            raw = read_line(fh, line, shard.name)
+    return Row(row, raw, None, skipped, line)
 
 
 def _jsonl_row(shard: Shard, row: int, raw: bytes, fields: Fields, seen: set[str]) -> Row:
@@ -322,6 +414,12 @@ class JsonlWriter:
 
     def line(self, data: bytes) -> None:
         self._fh.write(data + b"\n")
+
+    def copy(self, path: Path, compression: str | None, line: LongLine) -> None:
+        """Write a line too long to hold, copied from the shard at ``path`` in chunks."""
+        with open_shard(path, compression) as source:
+            copy_line(source, line, self._fh.write, str(path))
+        self._fh.write(b"\n")
 
     def close(self) -> None:
         self._fh.close()

@@ -22,9 +22,11 @@ from .errors import InputError
 from .formats import (
     RAW,
     JsonlWriter,
+    LongLine,
     ParquetWriter,
     Shard,
     dump_line,
+    lines,
     open_shard,
     record_text,
     shard_format,
@@ -41,16 +43,18 @@ REPORT_LIMIT = 20_000
 T = TypeVar("T")
 
 
-def output_record(item: Item, text_field: str) -> str | bytes | dict[str, Any] | None:
+def output_record(item: Item, text_field: str) -> str | bytes | dict[str, Any] | LongLine | None:
     """What an item becomes in the output corpus, whichever engine writes it: a text document's
     text, a JSONL record's line (byte for byte when unchanged, else in its original JSON style), a
     Parquet record's row, or None (a dropped document, or a file that could not be read). A bad
-    record is carried over untouched."""
+    record is carried over untouched: a line too long to hold as where to copy it from."""
     result, row = item.result, item.row
     if isinstance(result, Skipped):
         if row is None:
             return None
-        return row.raw if item.shard.format == "jsonl" else row.value
+        if item.shard.format != "jsonl":
+            return row.value
+        return row.long if row.raw is None and row.long is not None else row.raw
     if result.output is None:
         return None
     if row is None:
@@ -107,6 +111,8 @@ class CorpusWriter:
             target.write_bytes(out.encode("utf-8"))
         elif self._jsonl is not None and isinstance(out, bytes):
             self._jsonl.line(out)
+        elif self._jsonl is not None and isinstance(out, LongLine):
+            self._jsonl.copy(item.shard.path, item.shard.compression, out)
         elif self._parquet is not None and isinstance(out, dict):
             self._parquet.row(out)
 
@@ -215,14 +221,19 @@ def _restore_jsonl(source: Path, dest: Path, shard: Shard, changes: dict[int, li
     writer = JsonlWriter(dest, shard.compression)
     try:
         with open_shard(source, shard.compression) as fh:
-            for row, line, record in _original_rows(fh, dropped):
+            for row, line, record in _original_rows(lines(fh), dropped):
                 if record is not None:
                     writer.line(record.encode("utf-8", "surrogateescape"))
                     continue
                 assert line is not None
-                raw = line[:-1] if line.endswith(b"\n") else line
                 found = changes.get(row)
-                writer.line(_restore_line(raw, found, text_field, shard.name, row) if found else raw)
+                if isinstance(line, LongLine):  # a record too long to clean was copied as it is
+                    if found:
+                        raise InputError(f"{shard.name}#{row}: the change log changes a line too long to have "
+                                         "been cleaned; it was edited or is corrupt")
+                    writer.copy(source, shard.compression, line)
+                    continue
+                writer.line(_restore_line(line, found, text_field, shard.name, row) if found else line)
     finally:
         writer.close()
 
@@ -271,9 +282,9 @@ def _output_values(source: Path, fmt: str, compression: str | None) -> Iterable[
             yield from batch.to_pylist()
         return
     with open_shard(source, compression) as fh:
-        for line in fh:
+        for line in lines(fh):
             try:
-                value = json.loads(line)
+                value = json.loads(line) if isinstance(line, bytes) else None
             except ValueError:
                 value = None
             yield value if isinstance(value, dict) else {}

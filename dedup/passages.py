@@ -19,6 +19,19 @@ _OPEN_END = re.compile(r"[.!?:;…。！？\"”’)\]]\s*$")
 _LIST_START = re.compile(r"\s*([-*+•]|\d{1,3}[.)])\s")
 
 
+def joins(previous: str, line: str) -> bool:
+    """Whether ``line`` continues the hard-wrapped paragraph whose last line is ``previous`` (both
+    repaired, without their line terminators, and with no blank line between them).
+
+    :func:`split` decides with it, and so does the removal of passages
+    (:func:`dedup.pipeline._removal_spans`): a removal that leaves two lines adjacent must not let
+    a second run read them as one paragraph the first run never saw.
+    """
+    last = previous.strip()
+    return (len(last) >= 30 and not _OPEN_END.search(last)
+            and line.lstrip()[:1].islower() and not _LIST_START.match(line))
+
+
 def _repaired(text: str, start: int, end: int, repairs: Sequence[Change]) -> str:
     """``text[start:end]`` with the repairs that fall inside it applied."""
     if not repairs:  # most documents: a slice, without building and joining a list per line
@@ -60,14 +73,10 @@ def split(doc: str, text: str, repairs: Sequence[Change] = ()) -> list[Passage]:
         if not text[start:content_end].strip():
             previous_blank = True
             continue
-        if groups and not previous_blank:
-            last = groups[-1][-1]
-            last_text = repaired_lines[last[0]].strip()
-            if (len(last_text) >= 30 and not _OPEN_END.search(last_text)
-                    and content.lstrip()[:1].islower() and not _LIST_START.match(content)):
-                groups[-1].append((start, content_end, num))
-                previous_blank = False
-                continue
+        if groups and not previous_blank and joins(repaired_lines[groups[-1][-1][0]], content):
+            groups[-1].append((start, content_end, num))
+            previous_blank = False
+            continue
         groups.append([(start, content_end, num)])
         previous_blank = False
 

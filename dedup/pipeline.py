@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,7 @@ from .neardup import (
     word_shingles,
 )
 from .normalize import propose_repairs
-from .passages import split
+from .passages import joins, split
 from .progress import Progress
 from .rules import MATCH_TIMEOUT, Decision, active_rules, find_boilerplate
 
@@ -173,6 +174,16 @@ def _removal_spans(text: str, passages: Sequence[Passage], removed: set[int]) ->
 
     When the removed passages run to the end of the document, the first of them also takes the
     blank lines before it, so the cleaned text ends with its last kept line, not a gap.
+
+    When removed passages sit between two kept lines that :func:`dedup.passages.joins` would read
+    as one hard-wrapped paragraph once they are adjacent (the first has no closing punctuation,
+    the second starts in lower case), the last removed passage stops one line break short of the
+    next kept one, leaving a blank line between them. The cleaned text then splits into the same
+    passages as the original, so a second run judges the paragraphs the first one judged and
+    changes nothing (idempotence); without it, the joined paragraph could near-duplicate another
+    passage. The line break is left by shortening the span, not by a replacement: the change log
+    still holds exactly the characters removed, so restore (and every reader of the log) needs
+    nothing new, and the lines keep their own line endings.
     """
     spans = {i: (passages[i].start, passages[i].span_end) for i in removed}
     kept = [i for i in range(len(passages)) if i not in removed]
@@ -181,6 +192,13 @@ def _removal_spans(text: str, passages: Sequence[Passage], removed: set[int]) ->
         first_trailing = kept[-1] + 1
         start = _terminator_end(text, last_kept.end)
         spans[first_trailing] = (start, spans[first_trailing][1])
+    for before, after in pairwise(kept):
+        previous, following = passages[before], passages[after]
+        if after == before + 1 or previous.span_end != _terminator_end(text, previous.end):
+            continue  # nothing removed between them, or blank lines after the first stay anyway
+        if joins(previous.text.rsplit("\n", 1)[-1], following.text.split("\n", 1)[0]):
+            line_break = 2 if text[following.start - 2:following.start] == "\r\n" else 1
+            spans[after - 1] = (spans[after - 1][0], following.start - line_break)
     return spans
 
 

@@ -29,8 +29,9 @@ The run, in Spark terms:
    locally).
 6. **Results.** Shards are read again, each item is zipped with what decides it (a broadcast
    verdict, its recurring lines, or its pass-1 changes; past a million verdicts, a join) and
-   finished by :func:`~dedup.stages.finish`; the results are in input order and streamed to the
-   driver one partition at a time, where
+   finished by :func:`~dedup.stages.finish`, after a check that it is the item pass 1 read (its
+   fingerprint; a corpus that changed between the passes stops the run as locally); the results
+   are in input order and streamed to the driver one partition at a time, where
    :func:`dedup.output.write_items` writes ``OUT`` exactly as the local engine does; or, for an
    ``OUT`` URL, written by Spark's writers as a dataset (:func:`write_dataset`).
 
@@ -47,7 +48,7 @@ import pickle
 import sys
 from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,7 @@ from .config import Config
 from .corpus import matches
 from .errors import InputError, UsageError
 from .evidence import EvidenceTable, Finding
-from .formats import Shard, parquet_schema, shard_format
+from .formats import Row, Shard, parquet_schema, shard_format
 from .model import Document, Skipped
 from .neardup import bucket_pairs, choose_bands
 from .pipeline import uses_affixes, uses_evidence
@@ -69,17 +70,25 @@ from .stages import (
     Verdict,
     components,
     configure,
+    corpus_changed,
+    fingerprint,
     finish,
     plan_component,
     record_fields,
     sketch,
     vet,
 )
-from .stream import Item, fields_of, find_shards, read_shard
+from .stream import Item, fields_of, find_shards, read_shard, unfetched
 
 #: Edge sets up to this many document pairs are brought to the driver and joined there (a sort
 #: and a few numpy passes, under a second per million pairs); larger ones stay on the cluster.
 DRIVER_EDGES = 2_000_000
+
+#: The ordinal of a pass-1 unit that is not a document: a skipped file or record, or the one place
+#: held by a shard with no records (ordinals from 0 up number a shard's documents).
+SKIPPED = -1
+EMPTY = -2
+
 
 INSTALL_HINT = "install it with `pip install 'dedup[spark]'` (Spark also needs Java 17 or newer)"
 
@@ -135,6 +144,8 @@ def run(paths: Sequence[str | Path], config: Config, output: Path | None, spark:
     order, streamed to the driver a partition at a time (for :func:`dedup.output.write_items`)."""
     with _cleaned(paths, config, output, spark, progress, clusters) as (shards, ordered):
         for (i, _k), (row, result, suspects, warning) in ordered.toLocalIterator():
+            if isinstance(result, Changed):
+                raise corpus_changed(result.doc)
             yield Item(shards[i], row, result, suspects, warning)
 
 
@@ -158,12 +169,16 @@ def _cleaned(paths: Sequence[str | Path], config: Config, output: Path | None, s
         configure(conf.value)
         for i, data in part:
             ordinal = 0
+            empty = True
             for _row, item in read_shard(shard_list.value[i], fields, data):
+                empty = False
                 if isinstance(item, Document):
                     yield i, ordinal, sketch(item)
                     ordinal += 1
                 else:  # a skipped file or record keeps its place, so pass 2 can zip with this
-                    yield i, -1, None
+                    yield i, SKIPPED, None
+            if empty:  # a shard without records keeps a place too, so pass 2 can tell if it gained some
+                yield i, EMPTY, None
 
     if progress:
         progress.stage("reading + rules (spark)")
@@ -171,10 +186,12 @@ def _cleaned(paths: Sequence[str | Path], config: Config, output: Path | None, s
     units = source.mapPartitions(documents, preservesPartitioning=True)
     units.persist(StorageLevel.DISK_ONLY)
     try:
-        counts = units.filter(lambda u: u[2] is not None).map(lambda u: u[0]).countByValue()
+        # per shard: documents (ordinal 0 and up), skipped items and empty-shard places
+        counts = units.map(lambda u: (u[0], min(u[1], 0))).countByValue()
         offsets = np.zeros(len(shards) + 1, dtype=np.int64)
-        offsets[1:] = np.cumsum([counts.get(i, 0) for i in range(len(shards))])
+        offsets[1:] = np.cumsum([counts.get((i, 0), 0) for i in range(len(shards))])
         starts = sc.broadcast(offsets)
+        items = sc.broadcast([counts.get((i, 0), 0) + counts.get((i, SKIPPED), 0) for i in range(len(shards))])
         total = int(offsets[-1])
         numbered = units.filter(lambda u: u[2] is not None).map(
             lambda u: (int(starts.value[u[0]]) + u[1], u[2]), preservesPartitioning=True)
@@ -190,7 +207,7 @@ def _cleaned(paths: Sequence[str | Path], config: Config, output: Path | None, s
             progress.stage("writing (spark)")
         shards = _with_schemas(source, shards)
         try:
-            yield shards, _results(sc, slices, fields, conf, shard_list, source, units, planned, found, starts)
+            yield shards, _results(sc, slices, fields, conf, shard_list, source, units, planned, found, starts, items)
         finally:
             planned.unpersist()
     finally:
@@ -212,7 +229,7 @@ def _find(spark: Any, paths: Sequence[str | Path], config: Config, output: Path 
     sc = spark.sparkContext
     hadoop = sc._jvm.org.apache.hadoop.fs  # py4j: how pyspark reaches the JVM's Hadoop file systems
     settings = sc._jsc.hadoopConfiguration()
-    files: list[str] = []
+    files: list[tuple[str, int]] = []  # (url, size in bytes)
     roots: list[str] = []
     for given in paths:
         url = str(given) if _is_url(given) else Path(given).resolve().as_uri()
@@ -221,13 +238,14 @@ def _find(spark: Any, paths: Sequence[str | Path], config: Config, output: Path 
             fs = path.getFileSystem(settings)
             status = fs.getFileStatus(path)
             if status.isFile():
-                files.append(status.getPath().toString())
+                files.append((status.getPath().toString(), status.getLen()))
                 roots.append(status.getPath().getParent().toString())
                 continue
             roots.append(status.getPath().toString())
             listing = fs.listFiles(path, True)
             while listing.hasNext():
-                files.append(listing.next().getPath().toString())
+                entry = listing.next()
+                files.append((entry.getPath().toString(), entry.getLen()))
         except Exception as exc:  # py4j's Java errors, or pyspark's conversions of them (unknown host, ...)
             if isinstance(exc, Py4JJavaError):
                 problem = str(exc.java_exception.getMessage() or exc.java_exception.getClass().getSimpleName())
@@ -239,14 +257,14 @@ def _find(spark: Any, paths: Sequence[str | Path], config: Config, output: Path 
     while not all(r == root or r.startswith(root + "/") for r in roots):
         root = root.rsplit("/", 1)[0]
     found: dict[str, Shard] = {}
-    for url in files:
+    for url, size in files:
         rel = url[len(root):].lstrip("/")
         name = rel.rsplit("/", 1)[-1]
         if any(part.startswith(".") for part in rel.split("/")) or not matches(name, rel, config.include) \
                 or matches(name, rel, config.exclude):
             continue
         fmt, compression = shard_format(rel, config.format or None)
-        found[rel] = Shard(Path(rel), rel, fmt, compression, url=url)
+        found[rel] = Shard(Path(rel), rel, fmt, compression, url=url, size=int(size))
     if not found:
         raise InputError(f"{', '.join(str(p) for p in paths)}: no documents found (looked for "
                          f"{', '.join(config.include)}); check the URL or set `include`")
@@ -262,7 +280,9 @@ def _source(sc: Any, shards: Sequence[Shard], slices: int) -> Any:
 
     Shards on a shared file system are read by the tasks themselves (None: read the path). Shards
     at URLs are fetched by Spark (``binaryFiles``, through the cluster's Hadoop file systems) and
-    shuffled into place once; both passes reuse that shuffle's output.
+    shuffled into place once; both passes reuse that shuffle's output. A text file over the size
+    limit is not fetched (None: its reader refuses it from its listed size, see
+    :func:`dedup.stream.unfetched`), as the local engine does not read one.
     """
     count = len(shards)
     if not any(s.url for s in shards):
@@ -271,10 +291,14 @@ def _source(sc: Any, shards: Sequence[Shard], slices: int) -> Any:
     for url in urls:
         if "," in url:
             raise InputError(f"{url}: Hadoop cannot read a file whose name holds a comma; rename it")
+    refused = {i for i, s in enumerate(shards) if unfetched(s) is not None}
+    wanted = [url for i, url in enumerate(urls) if i not in refused]
     number = sc.broadcast({url: i for i, url in enumerate(urls)})
-    fetched = sc.binaryFiles(",".join(url.translate(_GLOB) for url in urls), minPartitions=slices)
-    return fetched.map(lambda kv: (number.value[kv[0]], kv[1])).repartitionAndSortWithinPartitions(
-        slices, partitionFunc=lambda i: i * slices // count)
+    placed = sc.parallelize([(i, None) for i in sorted(refused)], 1)
+    if wanted:
+        fetched = sc.binaryFiles(",".join(url.translate(_GLOB) for url in wanted), minPartitions=slices)
+        placed = fetched.map(lambda kv: (number.value[kv[0]], kv[1])).union(placed)
+    return placed.repartitionAndSortWithinPartitions(slices, partitionFunc=lambda i: i * slices // count)
 
 
 def _with_schemas(source: Any, shards: list[Shard]) -> list[Shard]:
@@ -473,61 +497,106 @@ def _plans(numbered: Any, labels: dict[int, int] | Any, conf: Any, found: Any,
     return planned
 
 
+@dataclass(frozen=True)
+class Changed:
+    """What pass 2 yields in place of an item that is not the one pass 1 read (a file modified, added
+    or removed in between): the driver stops the run with :func:`~dedup.stages.corpus_changed`."""
+
+    doc: str
+
+
+def _aligned(name: str, found: Iterator[tuple[Row | None, Document | Skipped]],
+             expected: int) -> Iterator[tuple[Row | None, Document | Skipped | Changed | None]]:
+    """A shard's items as pass 2 re-reads them, exactly as many places as pass 1 gave it, so that
+    the two passes zip item by item even when the shard changed: a missing item is a
+    :class:`Changed`, and so is the last one when the shard now has more; a shard without records
+    is its one place (``None``), or a :class:`Changed` when it has records now."""
+    if expected == 0:
+        yield None, (None if next(found, None) is None else Changed(name))
+        return
+    for k in range(expected):
+        item = next(found, None)
+        if item is None or (k == expected - 1 and next(found, None) is not None):
+            yield None, Changed(name)
+        else:
+            yield item
+
+
+def _checked(item: Document | Skipped | Changed, expected: bytes | None) -> Document | Skipped | Changed:
+    """``item`` as re-read by pass 2, or a :class:`Changed` when it is not what pass 1 read:
+    ``expected`` is pass 1's fingerprint of the document there (None: pass 1 skipped it)."""
+    if isinstance(item, Changed):
+        return item
+    if isinstance(item, Document):
+        return item if expected is not None and fingerprint(item) == expected else Changed(item.doc)
+    return item if expected is None else Changed(item.path)
+
+
 #: Up to this many documents' verdicts (the members of components: a few hundred bytes each) go
 #: to every executor as a broadcast, so pass 2 needs no shuffle at all; beyond, they are joined.
 BROADCAST_VERDICTS = 1_000_000
 
 
 def _results(sc: Any, slices: int, fields: Any, conf: Any, shard_list: Any,
-             source: Any, units: Any, planned: Any, found: Any, starts: Any) -> Any:
+             source: Any, units: Any, planned: Any, found: Any, starts: Any, items: Any) -> Any:
     """Pass 2: shards read again, every item finished with what decides it, in input order.
 
     The re-read yields the same items in the same partitions as the sketch pass, so it is zipped
     with each item's decision (its pass-1 changes, its recurring lines or a broadcast verdict)
     and streamed to the driver in order. Past :data:`BROADCAST_VERDICTS`, verdicts are joined by
     document number instead, and the results sorted back into input order.
+
+    A shard that changed since pass 1 must not get changes meant for another text (as in the
+    local engine): each shard yields as many places as pass 1 gave it (``items``; see
+    :func:`_aligned`), so the zip never fails on a count, and each item is compared with pass 1's
+    fingerprint of it; one that differs comes out as a :class:`Changed` for the driver to stop on.
     """
     verdicts = planned.flatMap(lambda p: p[1])
     small = verdicts.count() <= BROADCAST_VERDICTS
     decided = sc.broadcast(dict(verdicts.collect()) if small else {})
 
-    def how(unit: tuple[int, int, Any]) -> Any:
+    def how(unit: tuple[int, int, Any]) -> tuple[bytes | None, Any]:
+        """Pass 1's fingerprint of the item (None if it was no document) and its decision."""
         i, ordinal, found_sketch = unit
         if found_sketch is None:
-            return None
+            return None, None
         number = int(starts.value[i]) + ordinal
         if number in decided.value:
-            return decided.value[number]
+            return found_sketch.fingerprint, decided.value[number]
         if number in found.value:
-            return found.value[number], found_sketch.prepared
-        return Verdict(found_sketch.changes, False, found_sketch.suspects)
+            return found_sketch.fingerprint, (found.value[number], found_sketch.prepared)
+        return found_sketch.fingerprint, Verdict(found_sketch.changes, False, found_sketch.suspects)
 
     def rows(part: Iterator[tuple[int, bytes | None]]) -> Iterator[tuple[int, int, Any, Any]]:
         for i, data in part:
-            for k, (row, item) in enumerate(read_shard(shard_list.value[i], fields, data)):
+            shard = shard_list.value[i]
+            for k, (row, item) in enumerate(_aligned(shard.name, read_shard(shard, fields, data), items.value[i])):
                 yield i, k, row, item
 
-    def done(pair: tuple[tuple[int, int, Any, Any], Any]) -> tuple[tuple[int, int], Any]:
-        (i, k, row, item), decision = pair
-        if decision is None:
-            return (i, k), (row, item, (), None)
+    def done(pair: tuple[tuple[int, int, Any, Any], tuple[bytes | None, Any]]) -> list[tuple[tuple[int, int], Any]]:
+        (i, k, row, item), (expected, decision) = pair
+        if item is None:  # the place of a shard without records
+            return []
+        item = _checked(item, expected)
+        if not isinstance(item, Document):  # skipped in both passes, or changed
+            return [((i, k), (row, item, (), None))]
         configure(conf.value)
         if isinstance(decision, tuple):
             evidence, pickled = decision
             decision = (evidence, pickle.loads(pickled))
         result, suspects = finish((item, decision))
         warning = f"{result.document.doc}: empty file; copied as it is" if not result.document.text else None
-        return (i, k), (row, record_fields(row, result), suspects, warning)
+        return [((i, k), (row, record_fields(row, result), suspects, warning))]
 
     read = source.mapPartitions(rows)
     if small:
-        ordered = read.zip(units.map(how)).map(done)
+        ordered = read.zip(units.map(how)).flatMap(done)
     else:
         keyed = units.map(lambda u: (int(starts.value[u[0]]) + u[1] if u[2] is not None else -1, how(u)))
         numbered_rows = read.zip(keyed).map(lambda pair: (pair[1][0], (pair[0], pair[1][1])))
         joined = numbered_rows.leftOuterJoin(verdicts).map(
-            lambda kv: (kv[1][0][0], kv[1][1] if kv[1][1] is not None else kv[1][0][1]))
-        ordered = joined.map(done).sortByKey(numPartitions=max(1, slices))
+            lambda kv: (kv[1][0][0], (kv[1][0][1][0], kv[1][1] if kv[1][1] is not None else kv[1][0][1][1])))
+        ordered = joined.flatMap(done).sortByKey(numPartitions=max(1, slices))
     return ordered
 
 
@@ -548,7 +617,7 @@ def write_dataset(paths: Sequence[str | Path], config: Config, out: str, spark: 
     from pyspark import StorageLevel
 
     from . import changes as changelog
-    from .formats import record_json
+    from .formats import LongLine, open_shard, read_line, record_json
     from .output import output_record
     from .summary import SummaryBuilder
 
@@ -566,6 +635,9 @@ def write_dataset(paths: Sequence[str | Path], config: Config, out: str, spark: 
             found = output_record(Item(shard, row, result, suspects, warning), text_field)
             if found is None:
                 return []
+            if isinstance(found, LongLine):  # Spark's writer takes a line as one value: read it whole here
+                with open_shard(shard.path, shard.compression) as fh:
+                    found = read_line(fh, found, shard.name)
             if isinstance(found, bytes):
                 return [(shard.name, k, found.decode("utf-8", "replace"))]
             if isinstance(found, dict):
@@ -577,21 +649,28 @@ def write_dataset(paths: Sequence[str | Path], config: Config, out: str, spark: 
             return [] if isinstance(result, Skipped) else [(line,) for line in
                                                             changelog.dumps(result.changes).splitlines()]
 
-        def count(index: int, part: Iterator[Any]) -> Iterator[tuple[int, SummaryBuilder]]:
+        def count(index: int, part: Iterator[Any]) -> Iterator[tuple[int, SummaryBuilder, Changed | None]]:
             builder = SummaryBuilder(conf.value)
             for _key, (_row, result, suspects, warning) in part:
+                if isinstance(result, Changed):  # the run stops on it: nothing more to count
+                    yield index, builder, result
+                    return
                 builder.add(result, suspects, warning)
-            yield index, builder
+            yield index, builder, None
 
         staging = f"{out.rstrip('/')}.dedup-{sc.applicationId}"
         try:
+            # counted first: a corpus that changed between the passes stops the run before anything is written
+            builders = sorted(ordered.mapPartitionsWithIndex(count).collect(), key=lambda p: p[0])
+            for _index, _builder, changed in builders:
+                if changed is not None:
+                    raise corpus_changed(changed.doc)
             (spark.createDataFrame(ordered.flatMap(corpus_rows), "shard string, k long, value string")
              .sortWithinPartitions("shard", "k").select("shard", "value")
              .write.partitionBy("shard").text(f"{staging}/corpus"))
             spark.createDataFrame(ordered.flatMap(change_rows), "value string").write.text(f"{staging}/changes")
-            builders = sorted(ordered.mapPartitionsWithIndex(count).collect(), key=lambda p: p[0])
             total = SummaryBuilder(config)
-            for _index, builder in builders:
+            for _index, builder, _changed in builders:
                 total.merge(builder)
             summary = total.finish(clusters)
             _hadoop_write(sc, f"{staging}/summary.json",

@@ -22,6 +22,7 @@ Workers get the run's configuration once (:func:`configure`), not with every tas
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -31,6 +32,7 @@ import numpy as np
 
 from . import changes as changelog
 from .config import Config
+from .errors import InputError
 from .evidence import Finding, Lines
 from .formats import RAW, Row, json_style, record_json
 from .model import Change, DocResult, Document, Suspect
@@ -53,6 +55,7 @@ class Sketch:
     changes: tuple[Change, ...]
     suspects: tuple[Suspect, ...]
     prepared: bytes  # the pickled Prepared, so later passes need not run the stages again
+    fingerprint: bytes  # of the document as read: pass 2 must re-read the same one (see fingerprint)
 
 
 _CONFIG: Config | None = None
@@ -67,6 +70,30 @@ def configure(config: Config) -> None:
 def current_config() -> Config:
     assert _CONFIG is not None, "worker not configured (call configure first)"
     return _CONFIG
+
+
+def fingerprint(document: Document) -> bytes:
+    """8 bytes that tell whether pass 2 read the same document as pass 1.
+
+    Pass 2 re-reads the corpus and applies changes decided on what pass 1 read; a file modified,
+    added or removed in between would get changes meant for another text. Every engine keeps the
+    fingerprints of pass 1 (in the :class:`Sketch`) and stops with :func:`corpus_changed` when
+    the re-read differs.
+    """
+    payload = f"{document.doc}\0{document.text}".encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(payload, digest_size=8).digest()
+
+
+def corpus_changed(doc: str | None = None) -> InputError:
+    """The one-line error of a run whose corpus changed between its passes (``doc``: the first item
+    that differs; None: items at the corpus's end are missing), the same from every engine."""
+    if doc is None:
+        return InputError("the corpus changed while dedup read it (files at its end were removed or became "
+                          "unreadable between the two passes); rerun when nothing writes to it (the previous "
+                          "output is intact)")
+    return InputError(f"{doc}: the corpus changed while dedup read it ({doc} or a file before it was modified, "
+                      "added or removed between the two passes); rerun when nothing writes to it (the previous "
+                      "output is intact)")
 
 
 def alone_changes(item: Prepared) -> tuple[Change, ...]:
@@ -99,11 +126,11 @@ def sketch(document: Document) -> Sketch:
     if not rows:
         empty = np.zeros((0, bands), dtype=np.uint64)
         return Sketch(evidence_lines(item, config), empty, np.zeros((0, nd.num_perm), dtype=np.uint8),
-                      alone_changes(item), item.suspects, pickle.dumps(item, protocol=5))
+                      alone_changes(item), item.suspects, pickle.dumps(item, protocol=5), fingerprint(document))
     stacked = np.stack(rows)
     keys_array = band_keys(stacked, bands, rows_per_band) ^ np.array(salts, dtype=np.uint64)[:, None]
     return Sketch(evidence_lines(item, config), keys_array, (stacked & 0xFF).astype(np.uint8),
-                  alone_changes(item), item.suspects, pickle.dumps(item, protocol=5))
+                  alone_changes(item), item.suspects, pickle.dumps(item, protocol=5), fingerprint(document))
 
 
 #: A candidate pair is linked when its b-bit estimate reaches ``threshold - VET_MARGIN``

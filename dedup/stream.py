@@ -52,6 +52,8 @@ from .stages import (
     Verdict,
     components,
     configure,
+    corpus_changed,
+    fingerprint,
     finish,
     plan_component,
     record_fields,
@@ -129,12 +131,24 @@ def fields_of(config: Config) -> Fields:
     return Fields(config.text_field, config.id_field, config.source_field)
 
 
+def unfetched(shard: Shard) -> Skipped | None:
+    """Why a shard at a URL is not fetched at all, or None: a text file over the size limit, refused
+    from the size its listing reported, as a file read by path is refused from its ``stat``."""
+    if shard.url is None or shard.records or shard.size is None:
+        return None
+    return corpus.too_large(shard.name, shard.size)
+
+
 def read_shard(shard: Shard, fields: Fields,
                data: bytes | None = None) -> Iterator[tuple[Row | None, Document | Skipped]]:
     """Every document (or problem) of one shard in order: a text file is one, a record shard many.
-    The shard is read from its path, or from ``data`` when an engine fetched its bytes."""
+    The shard is read from its path, or from ``data`` when an engine fetched its bytes (a shard at
+    a URL that is not fetched, see :func:`unfetched`, is its refusal)."""
     if not shard.records:
-        if data is not None:
+        refused = unfetched(shard)
+        if refused is not None:
+            yield None, refused
+        elif data is not None:
             yield None, corpus.decode_document(shard.name, data)
         else:
             yield None, corpus.read_source(corpus.Source(shard.path, shard.name))
@@ -352,12 +366,12 @@ def run(paths: Sequence[str | Path], config: Config, output: Path | None = None,
                     if isinstance(doc, Document):
                         if progress:
                             progress.advance(1, doc.size)
-                        seen.extend(_fingerprint(doc))
                         yield doc
 
             prepared = PreparedSpill(folder / "prepared.pickle")
             with open(folder / "alone.pickle", "wb") as alone:
                 for sketch_ in _map(pool, sketch, counted()):
+                    seen.extend(sketch_.fingerprint)
                     table.add(documents, sketch_.lines)
                     spill.add(documents, sketch_.keys, sketch_.low)
                     prepared.add(sketch_.prepared)
@@ -383,13 +397,6 @@ def run(paths: Sequence[str | Path], config: Config, output: Path | None = None,
     finally:
         if pool is not None:
             _stop(pool, interrupted=False)
-
-
-def _fingerprint(doc: Document) -> bytes:
-    """8 bytes that tell whether pass 2 read the same document as pass 1."""
-    import hashlib
-
-    return hashlib.blake2b(f"{doc.doc}\0{doc.text}".encode("utf-8", "surrogatepass"), digest_size=8).digest()
 
 
 def _size(shard: Shard) -> int:
@@ -454,10 +461,8 @@ def _results(shards: Sequence[Shard], config: Config, verdicts: dict[int, Verdic
             queue.append((shard, row, doc))
             continue
         count = number + 1
-        if seen and seen[number * 8:number * 8 + 8] != _fingerprint(doc):
-            raise InputError(f"{doc.doc}: the corpus changed while dedup read it ({doc.doc} or a file before it "
-                             "was modified, added or removed between the two passes); rerun when nothing writes to "
-                             "it (the previous output is intact)")
+        if seen and seen[number * 8:number * 8 + 8] != fingerprint(doc):
+            raise corpus_changed(doc.doc)
         how: Verdict | tuple[dict[int, Finding], Prepared]
         if number in verdicts:
             how = verdicts.pop(number)
@@ -471,6 +476,5 @@ def _results(shards: Sequence[Shard], config: Config, verdicts: dict[int, Verdic
             queue.append((shard, row, finish((doc, how))))
         yield from drain(WINDOW)
     if seen and count != len(seen) // 8:
-        raise InputError("the corpus changed while dedup read it (files at its end were removed or became unreadable "
-                         "between the two passes); rerun when nothing writes to it (the previous output is intact)")
+        raise corpus_changed()
     yield from drain(0)

@@ -74,6 +74,25 @@ def test_fix_rewrites_logs_and_then_passes(corpus: Path) -> None:
     assert check([new], corpus, Config()).findings == ()
 
 
+def test_fix_leaves_a_line_break_where_a_removal_would_join_two_lines(corpus: Path) -> None:
+    """The hook's --fix edits with the cleaner's own removal spans: a duplicate removed from between
+    a line without closing punctuation and one starting in lower case leaves a blank line, so the
+    fixed file does not read as one hard-wrapped paragraph it never had, and it restores."""
+    from dedup.changes import from_json, invert
+
+    opening = "Here is what the company told reporters on the phone"
+    text = f"New Title\n{opening}\n{P1}\nand nobody else had heard it before that afternoon.\n"
+    new = write_corpus(corpus, {"new.txt": text}) / "new.txt"
+    report = check([new], corpus, Config(), fix=True)
+    assert report.fixed and [f.kind for f in report.findings] == ["duplicate"]
+    fixed = new.read_text(encoding="utf-8")
+    assert fixed == f"New Title\n{opening}\n\nand nobody else had heard it before that afternoon.\n"
+    log = [from_json(json.loads(line), "fixes.jsonl")
+           for line in (corpus / ".dedup" / "fixes.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert invert(fixed, log) == text
+    assert check([new], corpus, Config()).findings == ()
+
+
 def test_accepted_findings_pass(corpus: Path) -> None:
     new = write_corpus(corpus, {"new.txt": "New Title\nA council meeting ran late into the night as residents "
                                            "argued over the new bridge and its cost.\nComments\n"}) / "new.txt"

@@ -280,3 +280,45 @@ def test_ids_with_hashes_and_forced_format_restore(tmp_path: Path) -> None:
     assert run("report", str(tmp_path / "out"))[0] == 0
     assert run("restore", str(tmp_path / "out"), "-o", str(tmp_path / "back"))[0] == 0
     assert (tmp_path / "back" / "dump.data").read_bytes() == raw
+
+
+def _compressed(data: bytes, compression: str | None) -> bytes:
+    if compression == "gzip":
+        return gzip.compress(data, mtime=0)
+    if compression == "zstd":
+        import zstandard
+
+        return bytes(zstandard.ZstdCompressor().compress(data))
+    return data
+
+
+@pytest.mark.parametrize("compression", [None, "gzip", "zstd"])
+def test_lines_are_held_only_up_to_the_limit_and_longer_ones_are_copied(compression: str | None,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The JSONL line reader with a 16-byte limit and 5-byte chunks: lines at the limit are lines
+    (with or without a line break, CRLF kept as read), longer ones are where to copy them from, and
+    copying gives their bytes back from a fresh stream; one cut short says the file changed."""
+    import io
+
+    from dedup import corpus, formats
+    from dedup.errors import InputError
+    from dedup.formats import LongLine, copy_line, lines, open_shard, read_line
+
+    monkeypatch.setattr(corpus, "MAX_DOCUMENT_BYTES", 16)
+    monkeypatch.setattr(formats, "CHUNK", 5)
+    at_limit, over = b"a" * 16, b"b" * 17
+    long_one, last = b'{"text": "' + b"c" * 40 + b'"}', b"d" * 30
+    data = b"\n".join([b"", at_limit, over, b"short\r", long_one, at_limit, last])  # no final line break
+    blob = _compressed(data, compression)
+    found = list(lines(open_shard(Path("x"), compression, blob)))
+    assert found == [b"", at_limit, LongLine(18, 17), b"short\r", LongLine(43, len(long_one)), at_limit,
+                     LongLine(113, 30)]
+    for line, original in [(found[2], over), (found[4], long_one), (found[6], last)]:
+        assert isinstance(line, LongLine)
+        copied = io.BytesIO()
+        copy_line(open_shard(Path("x"), compression, blob), line, copied.write, "x")
+        assert copied.getvalue() == original
+        assert read_line(open_shard(Path("x"), compression, blob), line, "x") == original
+    assert list(lines(open_shard(Path("x"), compression, _compressed(at_limit + b"\n", compression)))) == [at_limit]
+    with pytest.raises(InputError, match="the file changed while dedup read it"):
+        copy_line(open_shard(Path("x"), compression, _compressed(data[:100], compression)), found[6], print, "x")

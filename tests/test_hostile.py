@@ -71,6 +71,30 @@ def test_a_200_mb_single_line_file_is_skipped_without_being_read(tmp_path: Path)
     assert read_tree(tmp_path / "out" / "corpus") == {"good.txt": f"{PROSE}\n".encode()}
 
 
+def test_a_text_shard_at_a_url_is_refused_from_its_listed_size() -> None:
+    """What the Spark engine relies on to leave a big text file at a URL unfetched: the reader refuses
+    it from the size the listing reported (no path to read, no bytes given), with the message of a
+    file read by path. At the limit it is read; record shards and shards read by path are not
+    refused by this (a shard of records is read a line at a time)."""
+    from dataclasses import replace
+
+    from dedup.formats import Fields, Shard
+    from dedup.model import Document, Skipped
+    from dedup.stream import read_shard, unfetched
+
+    big = Shard(Path("nowhere/huge.txt"), "huge.txt", url="file:///nowhere/huge.txt", size=MAX_DOCUMENT_BYTES + 1)
+    [(_row, item)] = list(read_shard(big, Fields()))
+    assert isinstance(item, Skipped)
+    assert item.message() == (f"huge.txt: 64 MiB, more than the {MAX_DOCUMENT_BYTES >> 20} MiB one document may "
+                              "have; split it into documents; it was not read")
+    at_limit = replace(big, size=MAX_DOCUMENT_BYTES)
+    assert unfetched(at_limit) is None
+    [(_row, item)] = list(read_shard(at_limit, Fields(), b"Hello there.\n"))
+    assert isinstance(item, Document) and item.text == "Hello there.\n"
+    assert unfetched(replace(big, name="huge.jsonl", format="jsonl")) is None
+    assert unfetched(replace(big, url=None)) is None
+
+
 def test_ten_million_short_lines_are_refused_in_bounded_memory(tmp_path: Path) -> None:
     root = write_corpus(tmp_path / "in", {"good.txt": f"{PROSE}\n"})
     (root / "lines.txt").write_bytes(b"w x\n" * 10_000_000)
@@ -89,6 +113,79 @@ def test_a_record_with_too_many_lines_is_copied_not_cleaned(tmp_path: Path) -> N
     assert code == 2 and f"a.jsonl#0: {MAX_DOCUMENT_LINES + 1:,} lines" in err
     assert read_tree(tmp_path / "out" / "corpus")["a.jsonl"] == raw
     restored_equals_input(root, tmp_path / "out", tmp_path)
+
+
+def test_a_200_mb_record_line_is_copied_without_being_held(tmp_path: Path) -> None:
+    """One JSONL line of 200 MB between two good records: reported as a bad record (not read whole:
+    peak RSS under 200 MiB, where reading it took 3.4 GB), the good records cleaned, the line copied
+    to the output byte for byte, and restore (also in bounded memory) gives the shard back."""
+    import filecmp
+
+    good = json.dumps({"id": "a", "text": f"{PROSE}\nComments\n"}).encode() + b"\n"
+    block = (PROSE + " ").encode() * 8000  # about 1 MB
+    blocks = 200 * (1 << 20) // len(block) + 1
+    with open(write_corpus(tmp_path / "in", {"ok.txt": "Hello there, a short one.\n"}) / "records.jsonl", "wb") as fh:
+        fh.write(good + b'{"id": "huge", "text": "')
+        for _ in range(blocks):
+            fh.write(block)
+        fh.write(b'"}\n' + json.dumps({"id": "b", "text": f"Share this article\n{PROSE2}"}).encode() + b"\n")
+    root = tmp_path / "in"
+    code, err, rss = measured_run("clean", str(root), "-o", str(tmp_path / "out"), "-q")
+    assert code == 2
+    assert (f"records.jsonl#1: a line of 201 MiB, more than the {MAX_DOCUMENT_BYTES >> 20} MiB one record may "
+            "have; split it into records; it is copied to the output as it is") in err
+    assert len(one_line_each(err)) == 2  # the record, then the count of skipped files and records
+    assert rss < 200, f"peak RSS {rss} MiB: the line was read whole"
+    with open(tmp_path / "out" / "corpus" / "records.jsonl", "rb") as out:
+        assert json.loads(out.readline())["text"] == f"{PROSE}\n"  # the good records were cleaned
+        assert out.read(24) == b'{"id": "huge", "text": "'
+        assert all(out.read(len(block)) == block for _ in range(blocks))  # the line, byte for byte
+        assert out.read(3) == b'"}\n'
+        assert json.loads(out.readline())["text"] == PROSE2
+        assert out.read() == b""
+    code, err, rss = measured_run("restore", str(tmp_path / "out"), "-o", str(tmp_path / "restored"))
+    assert code == 0, err
+    assert rss < 200, f"peak RSS {rss} MiB: restore read the line whole"
+    assert filecmp.cmp(root / "records.jsonl", tmp_path / "restored" / "records.jsonl", shallow=False)
+
+
+@pytest.mark.parametrize("name", ["a.jsonl", "a.jsonl.gz", "a.jsonl.zst"])
+def test_a_record_line_over_the_limit_is_a_bad_record_copied_in_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                      name: str) -> None:
+    """The same with the limit lowered to 1 MiB, for every JSONL compression: a line of 3 MiB (valid
+    JSON, a record dedup would otherwise clean) is reported as ``SHARD#ROW`` and copied unchanged,
+    the records around it are cleaned, the run exits 2, and restore, report and diff read the
+    output shard without holding the line."""
+    import zstandard
+
+    from dedup import corpus
+
+    monkeypatch.setattr(corpus, "MAX_DOCUMENT_BYTES", 1 << 20)
+    huge = json.dumps({"id": "huge", "text": f"{PROSE}\nComments\n" * 25_000}).encode()
+    assert len(huge) > 3 << 20
+    raw = b"".join([json.dumps({"id": "a", "text": f"{PROSE}\nComments\n"}).encode() + b"\n", huge + b"\n",
+                    json.dumps({"id": "b", "text": f"Share this article\n{PROSE2}"}).encode() + b"\n"])
+    stored = (gzip.compress(raw, mtime=0) if name.endswith(".gz") else
+              zstandard.ZstdCompressor().compress(raw) if name.endswith(".zst") else raw)
+    root = write_corpus(tmp_path / "in", {name: stored})
+    code, err = invoke("clean", str(root), "-o", str(tmp_path / "out"), "-q")
+    assert code == 2
+    assert (f"{name}#1: a line of 3 MiB, more than the 1 MiB one record may have; split it into records; it is "
+            "copied to the output as it is") in err
+    written = read_tree(tmp_path / "out" / "corpus")[name]
+    out_lines = (gzip.decompress(written) if name.endswith(".gz") else
+                 zstandard.ZstdDecompressor().decompressobj().decompress(written) if name.endswith(".zst")
+                 else written).split(b"\n")
+    assert out_lines[1] == huge
+    assert [json.loads(out_lines[i])["text"] for i in (0, 2)] == [f"{PROSE}\n", PROSE2]
+    code, err = invoke("restore", str(tmp_path / "out"), "-o", str(tmp_path / "restored"))
+    assert code == 0, err
+    restored = read_tree(tmp_path / "restored")[name]
+    assert (gzip.decompress(restored) if name.endswith(".gz") else
+            zstandard.ZstdDecompressor().decompressobj().decompress(restored) if name.endswith(".zst")
+            else restored) == raw
+    assert invoke("report", str(tmp_path / "out"))[0] == 0
+    assert invoke("diff", str(tmp_path / "out"), "--no-color")[0] == 0
 
 
 # ---- bytes ----------------------------------------------------------------------------------------

@@ -104,16 +104,54 @@ def test_streamed_output_is_the_same_for_any_jobs_and_restores(files: dict[str, 
         assert read_tree(Path(tmp) / "restored") == read_tree(root)
 
 
-@pytest.mark.xfail(strict=True, reason="known: removing a line between two lines that read as one hard-wrapped "
-                   "paragraph joins them on the next run (see README, Current limits)")
 def test_removal_that_joins_wrapped_lines_is_idempotent(tmp_path: Path) -> None:
     """Found by hypothesis: a duplicate removed from between a line without closing punctuation and
-    a line starting in lower case makes them one passage on a second run, which then near-duplicates
-    another passage. Kept as a regression test that fails while the bug lasts."""
+    a line starting in lower case made them one passage on a second run, which then near-duplicated
+    another passage. The removal now leaves a blank line there, and the log still restores."""
     line = "model " * 7 + "model"
     text = (f"mo’del {line[6:]}\n{line} model model model model model model model\nComments\n’{line}\n"
             f"Model {line[6:]}.\nmo’del {line[6:]}\nComments\nmo’del {line[6:]}\n’Model {line[6:]}.")
     root = write_corpus(tmp_path / "in", {"doc00.txt": text})
     out = tmp_path / "out"
-    write(clean([root], Config(), out), out, Config())
+    first = clean([root], Config(), out)
+    write(first, out, Config())
+    cleaned = (out / "corpus" / "doc00.txt").read_text(encoding="utf-8")
+    assert f"’{line}\n\nmo’del" in cleaned  # the removed duplicate left a line break between them
+    kept_break = [c for c in first.changes if c.text == f"Model {line[6:]}."]
+    assert len(kept_break) == 1 and kept_break[0].kind == "duplicate"  # its span stops before the break
     assert clean([out / "corpus"], Config()).changes == ()
+    restore(out, tmp_path / "restored")
+    assert read_tree(tmp_path / "restored") == read_tree(root)
+
+
+OPEN = "A line of prose that stops without any closing punctuation"
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+@pytest.mark.parametrize(("lines", "cleaned"), [
+    # would join: a line break is kept where the widget was
+    ([OPEN, "Share this article", "continues in lower case"], [OPEN, "", "continues in lower case"]),
+    ([OPEN, "Share this article", "Share this article", "continues in lower case"],
+     [OPEN, "", "continues in lower case"]),
+    ([OPEN, "Share this article", "", "", "continues in lower case"], [OPEN, "", "continues in lower case"]),
+    # would not join: the span takes its line terminator and blank lines, as everywhere else
+    ([OPEN, "Share this article", "Starts a new sentence"], [OPEN, "Starts a new sentence"]),
+    ([OPEN + ".", "Share this article", "continues in lower case"], [OPEN + ".", "continues in lower case"]),
+    (["A short open line", "Share this article", "continues in lower case"],
+     ["A short open line", "continues in lower case"]),
+    ([OPEN, "", "Share this article", "continues in lower case"], [OPEN, "", "continues in lower case"]),
+])
+def test_a_removal_leaves_a_line_break_only_where_the_lines_would_join(lines: list[str], cleaned: list[str],
+                                                                       newline: str) -> None:
+    """Only a removal that would make the wrap heuristic join its neighbours keeps a line break
+    (one, whatever blank lines followed the widget); elsewhere the removed span takes its line
+    terminator and the blank lines after it as before. Either way it restores, and a second run
+    changes nothing."""
+    tail = ["", "Last paragraph of the article ends here."]
+    text = newline.join(lines + tail)
+    (result,), _ = plan([prepare(Document("d.txt", text), Config())], Config())
+    assert {c.rule for c in result.changes} == {"share-bar"}
+    assert result.output == newline.join(cleaned + tail)
+    assert invert(result.output, result.changes) == text
+    (again,), _ = plan([prepare(Document("d.txt", result.output), Config())], Config())
+    assert again.changes == ()

@@ -284,7 +284,7 @@ def test_a_passage_in_100k_documents_is_a_star_and_a_chain_not_a_crash(spark: An
 
     def sketches(part: Any) -> Any:
         for d in part:
-            yield d, Sketch(lines, hot, low, (), (), b"")
+            yield d, Sketch(lines, hot, low, (), (), b"", b"")
 
     numbered = spark.sparkContext.parallelize(range(n), 8).mapPartitions(sketches, preservesPartitioning=True)
     edges = _edges(spark, numbered, config)
@@ -324,3 +324,165 @@ def test_engines_agree_on_generated_corpora(spark: Any, files: dict[str, str]) -
         (root / "shard.jsonl").write_bytes(rows)
         local, distributed = outputs(Path(tmp), root, spark, Config())
         assert local == distributed
+
+
+CHANGES = {  # how a corpus changes between the passes, and the item the run then names
+    "modified": ("a.txt", lambda root: (root / "a.txt").write_text("short\n")),
+    "removed": ("b.txt", lambda root: (root / "b.txt").unlink()),
+    "row edited": ("web/shard.jsonl#r1", lambda root: (root / "web" / "shard.jsonl").write_bytes(
+        (root / "web" / "shard.jsonl").read_bytes().replace(b"second", b"2nd"))),
+    "row added": ("web/shard.jsonl", lambda root: (root / "web" / "shard.jsonl").write_bytes(
+        (root / "web" / "shard.jsonl").read_bytes() + b'{"id": "r3", "text": "a late row."}\n')),
+    "row removed": ("web/shard.jsonl", lambda root: (root / "web" / "shard.jsonl").write_bytes(
+        b"".join((root / "web" / "shard.jsonl").read_bytes().splitlines(keepends=True)[:-1]))),
+    "rows in an empty shard": ("web/empty.jsonl", lambda root: (root / "web" / "empty.jsonl").write_bytes(
+        b'{"id": "e0", "text": "now it has one."}\n')),
+}
+
+
+def changing_corpus(root: Path) -> Path:
+    rows = [{"id": f"r{i}", "text": f"The {word} record of the shard, with enough words to be a paragraph.\nComments\n"}
+            for i, word in enumerate(["first", "second", "third"])]
+    write_corpus(root, {"a.txt": f"{HOT}\nComments\n", "b.txt": f"Share this article\n{FURNITURE[HOSTS[0]]}.\n",
+                        "c.txt": "Hello there, a short one.\nComments\n", "web/empty.jsonl": "",
+                        "web/shard.jsonl": "".join(json.dumps(r) + "\n" for r in rows)})
+    return root
+
+
+@pytest.mark.parametrize(("how", "joined"), [(how, False) for how in sorted(CHANGES)]
+                         + [("modified", True), ("row added", True)])
+def test_a_file_changed_between_the_passes_stops_the_spark_run_plainly(tmp_path: Path, spark: Any,
+                                                                       monkeypatch: pytest.MonkeyPatch,
+                                                                       how: str, joined: bool) -> None:
+    """As in the local engine: pass 2 re-reads the corpus, and an item that differs from pass 1 (a
+    file modified or removed, a record edited, added or removed, rows in a shard that had none)
+    would get changes meant for another text. The run stops with the local engine's one line and
+    exit 2, not Spark's error about zipping partitions, and OUT is untouched; also when verdicts
+    are joined rather than broadcast (``joined``)."""
+    from dedup import spark as engine
+    from dedup.stages import corpus_changed
+
+    if joined:
+        monkeypatch.setattr(engine, "BROADCAST_VERDICTS", -1)
+    root = changing_corpus(tmp_path / "in")
+    out = write_corpus(tmp_path / "out", {"previous.txt": "previous\n"})
+    named, change = CHANGES[how]
+    real = engine._plans
+
+    def then_change(*args: Any, **kwargs: Any) -> Any:  # on the driver, after pass 1, before pass 2
+        change(root)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "_plans", then_change)
+    result = CliRunner().invoke(main, ["clean", str(root), "-o", str(out), "--engine", "spark", "-q"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"dedup: error: {corpus_changed(named).message}\n"
+    assert read_tree(out) == {"previous.txt": b"previous\n"}
+
+
+def test_spark_and_local_engines_stop_with_the_same_line_when_a_file_changes(tmp_path: Path, spark: Any,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same change between the passes, each engine: the same message, word for word."""
+    import dedup.stream as stream
+    from dedup import spark as engine
+
+    errors = []
+    for name, module, hook, args in [("local", stream, "components", []),
+                                     ("spark", engine, "_plans", ["--engine", "spark"])]:
+        root = changing_corpus(tmp_path / name)
+        real = getattr(module, hook)
+
+        def then_change(*a: Any, real: Any = real, root: Path = root, **k: Any) -> Any:
+            (root / "a.txt").write_text("short\n")
+            return real(*a, **k)
+
+        monkeypatch.setattr(module, hook, then_change)
+        result = CliRunner().invoke(main, ["clean", str(root), "-o", str(tmp_path / f"{name}-out"), "-q", *args])
+        assert result.exit_code == 2
+        errors.append(result.stderr)
+    assert errors[0] == errors[1] and "a.txt: the corpus changed while dedup read it" in errors[0]
+
+
+def test_an_unchanged_corpus_with_an_empty_shard_passes_the_check(tmp_path: Path, spark: Any) -> None:
+    """The place an empty shard holds between the passes never reaches the output: OUT is the local
+    engine's, with no file for the empty shard."""
+    root = changing_corpus(tmp_path / "in")
+    spark_run = CliRunner().invoke(main, ["clean", str(root), "-o", str(tmp_path / "spark"), "--engine", "spark", "-q"])
+    local_run = CliRunner().invoke(main, ["clean", str(root), "-o", str(tmp_path / "local"), "-q"])
+    assert spark_run.exit_code == local_run.exit_code == 0, spark_run.output
+    assert read_tree(tmp_path / "spark") == read_tree(tmp_path / "local")
+    assert "corpus/web/shard.jsonl" in read_tree(tmp_path / "spark")
+    assert "corpus/web/empty.jsonl" not in read_tree(tmp_path / "spark")
+
+
+def test_a_dataset_run_whose_corpus_changes_stops_before_writing(tmp_path: Path, spark: Any,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """``-o URL`` too: the check runs before Spark's writers, and the previous dataset stays."""
+    from dedup import spark as engine
+
+    root = changing_corpus(tmp_path / "in")
+    (tmp_path / "dataset").mkdir()
+    (tmp_path / "dataset" / "previous.txt").write_text("previous\n")
+    real = engine._plans
+
+    def then_change(*args: Any, **kwargs: Any) -> Any:
+        CHANGES["row added"][1](root)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "_plans", then_change)
+    with pytest.raises(InputError, match=r"web/shard\.jsonl: the corpus changed while dedup read it"):
+        engine.write_dataset([root], Config(), (tmp_path / "dataset").as_uri(), spark)
+    assert read_tree(tmp_path / "dataset") == {"previous.txt": b"previous\n"}
+    assert not list(tmp_path.glob("dataset.dedup-*"))  # no staging left behind
+
+
+def test_a_text_file_over_64_mib_at_a_url_is_skipped_without_being_fetched(tmp_path: Path, spark: Any) -> None:
+    """The size guard of files read by path holds for shards Spark fetches itself (``binaryFiles``):
+    decided from the size the listing reports, with the same message, and the rest is cleaned as
+    by the local engine. The big file is sparse and all NUL bytes, so had it been fetched it would
+    have been skipped as binary instead."""
+    from dedup.corpus import MAX_DOCUMENT_BYTES
+
+    root = write_corpus(tmp_path / "in", {"good.txt": f"{HOT}\nComments\n",
+                                          "web/shard.jsonl": json.dumps({"id": "r", "text": HOT}) + "\n"})
+    with open(root / "huge.txt", "wb") as fh:
+        fh.truncate(MAX_DOCUMENT_BYTES + (1 << 20))
+    line = (f"dedup: skipped huge.txt: 65 MiB, more than the {MAX_DOCUMENT_BYTES >> 20} MiB one document may "
+            "have; split it into documents; it was not read\n")
+    fetched = CliRunner().invoke(main, ["clean", root.as_uri(), "-o", str(tmp_path / "spark"), "--engine", "spark",
+                                        "-q"])
+    assert fetched.exit_code == 2, fetched.output
+    assert line in fetched.stderr and "binary" not in fetched.stderr
+    local = CliRunner().invoke(main, ["clean", str(root), "-o", str(tmp_path / "local"), "-q"])
+    assert local.exit_code == 2 and line in local.stderr
+    assert read_tree(tmp_path / "spark") == read_tree(tmp_path / "local")
+    assert sorted(n for n in read_tree(tmp_path / "spark") if n.startswith("corpus/")) == [
+        "corpus/good.txt", "corpus/web/shard.jsonl"]
+
+
+def test_a_record_line_over_64_mib_gives_the_local_engines_output(tmp_path: Path, spark: Any) -> None:
+    """A JSONL line over the limit is a bad record copied as it is, in the Spark engine too. The
+    executors cannot see a lowered limit, so the line is real (65 MiB): read by path, the driver
+    copies it from the shard in chunks; from a URL, the fetched shard's line travels to the driver.
+    Both give the local engine's output. (The dataset writer, which takes the line as one value,
+    is left out: sorting a 65 MiB row needs more than the shared test session's memory.)"""
+    import filecmp
+
+    from dedup.corpus import MAX_DOCUMENT_BYTES
+
+    root = tmp_path / "in"
+    (root / "web").mkdir(parents=True)
+    block = (HOT + " ").encode() * 4000
+    with open(root / "web" / "records.jsonl", "wb") as fh:
+        fh.write(json.dumps({"id": "a", "text": f"{HOT}\nComments\n"}).encode() + b'\n{"id": "huge", "text": "')
+        for _ in range(MAX_DOCUMENT_BYTES // len(block) + 2):
+            fh.write(block)
+        fh.write(b'"}\n' + json.dumps({"id": "b", "text": f"Share this article\n{FURNITURE[HOSTS[1]]}."}).encode()
+                 + b"\n")
+    local = CliRunner().invoke(main, ["clean", str(root), "-o", str(tmp_path / "local"), "-q"])
+    assert local.exit_code == 2 and "web/records.jsonl#1: a line of 65 MiB, more than the 64 MiB" in local.stderr
+    for name, where in [("path", str(root)), ("url", root.as_uri())]:
+        result = CliRunner().invoke(main, ["clean", where, "-o", str(tmp_path / name), "--engine", "spark", "-q"])
+        assert result.exit_code == 2 and result.stderr == local.stderr, name
+        for part in ["corpus/web/records.jsonl", "changes.jsonl", "summary.json"]:
+            assert filecmp.cmp(tmp_path / "local" / part, tmp_path / name / part, shallow=False), (name, part)
