@@ -24,7 +24,7 @@ import io
 import json
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any, Literal, cast
 from urllib.parse import urlsplit
@@ -192,11 +192,21 @@ class LongLine:
 
     offset: int
     length: int  # without its line break
+    ended: bool = True  # False: the shard's last line, with no line break after it
+
+
+class Unterminated(bytes):
+    """The last line of a stream that does not end with a line break.
+
+    Writers end a shard without a line break when its source did, so an output shard, and a shard
+    restored from it, keep every byte of the original (a JSONL file need not end with ``\\n``).
+    """
 
 
 def lines(fh: IO[bytes]) -> Iterator[bytes | LongLine]:
     """The lines of a JSONL stream without their line breaks, each held whole only up to the size
     limit of one document: a longer line is read past in chunks and given as a :class:`LongLine`.
+    A last line without a line break comes as :class:`Unterminated` (or a ``LongLine`` not ``ended``).
 
     Iterating the stream itself would read a 200 MB line into memory at once (several times over,
     once parsed); here memory is bounded by the limit, which a record must fit in to be cleaned.
@@ -212,14 +222,19 @@ def lines(fh: IO[bytes]) -> Iterator[bytes | LongLine]:
         ended = parts[-1].endswith(b"\n")
         if size - ended <= limit:
             line = parts[0] if len(parts) == 1 else b"".join(parts)
-            yield line[:-1] if ended else line
+            yield line[:-1] if ended else Unterminated(line)
         else:
             del parts
             while not ended and (chunk := fh.readline(CHUNK)):
                 size += len(chunk)
                 ended = chunk.endswith(b"\n")
-            yield LongLine(offset, size - ended)
+            yield LongLine(offset, size - ended, ended)
         offset += size
+
+
+def is_unterminated(line: bytes | LongLine) -> bool:
+    """Whether ``line`` (from :func:`lines`) is a last line with no line break after it."""
+    return isinstance(line, Unterminated) or (isinstance(line, LongLine) and not line.ended)
 
 
 def copy_line(fh: IO[bytes], line: LongLine, write: Callable[[bytes], object], name: str) -> None:
@@ -261,6 +276,7 @@ class Row:
     value: dict[str, Any] | None
     item: Document | Skipped
     long: LongLine | None = None
+    unterminated: bool = False  # the shard's last line, with no line break after it
 
 
 def _jsonl_rows(shard: Shard, fields: Fields, data: bytes | None = None) -> Iterator[Row]:
@@ -276,9 +292,10 @@ def _jsonl_rows(shard: Shard, fields: Fields, data: bytes | None = None) -> Iter
         try:
             for line in lines(fh):
                 if isinstance(line, LongLine):
-                    yield _long_row(shard, row, line, data)
+                    found = _long_row(shard, row, line, data)
                 else:
-                    yield _jsonl_row(shard, row, line, fields, seen)
+                    found = _jsonl_row(shard, row, line, fields, seen)
+                yield replace(found, unterminated=True) if is_unterminated(line) else found
                 row += 1
         except (OSError, EOFError, ValueError) as exc:  # a truncated or corrupt compressed stream
             yield Row(row, None, None, Skipped(f"{shard.name}#{row}", f"unreadable from here on ({exc})",
@@ -406,22 +423,36 @@ def _open_out(path: Path, compression: str | None) -> IO[bytes]:
 
 
 class JsonlWriter:
-    """Writes one output JSONL shard line by line (same compression as the input)."""
+    """Writes one output JSONL shard line by line (same compression as the input).
+
+    Each line's break is written when the next line comes or the shard is closed, so a shard whose
+    source had no break after its last line (``unterminated``, set by the caller) ends without one.
+    """
 
     def __init__(self, path: Path, compression: str | None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._fh = _open_out(path, compression)
+        self._written = False
+        self.unterminated = False
+
+    def _next(self) -> None:
+        if self._written:
+            self._fh.write(b"\n")
+        self._written = True
 
     def line(self, data: bytes) -> None:
-        self._fh.write(data + b"\n")
+        self._next()
+        self._fh.write(data)
 
     def copy(self, path: Path, compression: str | None, line: LongLine) -> None:
         """Write a line too long to hold, copied from the shard at ``path`` in chunks."""
+        self._next()
         with open_shard(path, compression) as source:
             copy_line(source, line, self._fh.write, str(path))
-        self._fh.write(b"\n")
 
     def close(self) -> None:
+        if self._written and not self.unterminated:
+            self._fh.write(b"\n")
         self._fh.close()
         if isinstance(self._fh, gzip.GzipFile) and self._fh.fileobj is not None:
             self._fh.fileobj.close()

@@ -21,7 +21,9 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -80,9 +82,41 @@ class Notice:
     message: str
 
 
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back while something is created on disk and taken charge of.
+
+    The handlers raise ``KeyboardInterrupt`` at any point, also between a file's creation and the
+    ``try`` that removes it. Python's own first look for TMPDIR creates and removes a probe file,
+    and a SIGTERM landing between the two left it behind (seen in the kill test). Here the Python
+    handlers only note a signal; it is raised again when the block ends, where the caller's
+    cleanup is in place. (Masking the signal would not do: Python runs handlers in the main thread
+    for a signal any thread receives, and the worker pool's threads do not mask it.)
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = {signum: signal.signal(signum, lambda number, _frame: caught.append(number))
+                for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)  # None: set outside Python
+        if caught:
+            signal.raise_signal(caught[0])
+
+
+def temp_root() -> Path:
+    """TMPDIR as Python finds it (the first call probes it with a file), with signals held."""
+    with _signals_held():
+        return Path(tempfile.gettempdir())
+
+
 def sweep_spill(tmpdir: Path | None = None) -> list[Notice]:
     """Remove the spill folders of dedup runs that are gone from ``tmpdir`` (default: TMPDIR)."""
-    folder = Path(tmpdir or tempfile.gettempdir())
+    folder = Path(tmpdir) if tmpdir else temp_root()
     notices: list[Notice] = []
     try:
         entries = sorted(folder.iterdir())
@@ -142,8 +176,11 @@ def spill_folder() -> Iterator[Path]:
     The name lets a later run tell a folder whose run was killed (and could not remove it) from
     one still in use by a run in progress.
     """
-    folder = Path(tempfile.mkdtemp(prefix=f"dedup-{owner_tag()}-"))
+    folder: Path | None = None
     try:
+        with _signals_held():  # created and in this try's charge before a signal can land
+            folder = Path(tempfile.mkdtemp(prefix=f"dedup-{owner_tag()}-", dir=temp_root()))
         yield folder
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)

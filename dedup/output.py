@@ -26,6 +26,7 @@ from .formats import (
     ParquetWriter,
     Shard,
     dump_line,
+    is_unterminated,
     lines,
     open_shard,
     record_text,
@@ -101,6 +102,8 @@ class CorpusWriter:
         self._switch(item.shard)
         if not isinstance(item.result, Skipped):
             self._log.write(changelog.dumps(item.result.changes))
+        if self._jsonl is not None and item.row is not None and item.row.unterminated:
+            self._jsonl.unterminated = True  # even if this record is dropped: the shard ends unbroken
         out = output_record(item, self.config.text_field)
         if out is None:
             return
@@ -222,6 +225,8 @@ def _restore_jsonl(source: Path, dest: Path, shard: Shard, changes: dict[int, li
     try:
         with open_shard(source, shard.compression) as fh:
             for row, line, record in _original_rows(lines(fh), dropped):
+                if line is not None and is_unterminated(line):
+                    writer.unterminated = True  # the output ends without a line break: so did the original
                 if record is not None:
                     writer.line(record.encode("utf-8", "surrogateescape"))
                     continue

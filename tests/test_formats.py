@@ -107,6 +107,39 @@ def test_gzip_and_zstd_shards(tmp_path: Path) -> None:
     assert zstandard.ZstdDecompressor().stream_reader(back_b).read() == raw
 
 
+@pytest.mark.parametrize("compression", [None, "gzip", "zstd"])
+@pytest.mark.parametrize(("last", "how"), [("copy", "dropped"), ("s4", "changed"), ("s2", "unchanged")])
+def test_a_shard_without_a_final_line_break_keeps_it_so(tmp_path: Path, compression: str | None, last: str,
+                                                        how: str) -> None:
+    """A JSONL file need not end with a line break: the output shard ends as its source did, and
+    restore gives back every byte, whether the last record is dropped, changed or unchanged."""
+    if compression == "zstd":
+        pytest.importorskip("zstandard")
+    rows = [r for r in records() if r["id"] != last] + [r for r in records() if r["id"] == last]
+    raw = jsonl(rows)[:-1]
+    suffix = {None: "", "gzip": ".gz", "zstd": ".zst"}[compression]
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / f"a.jsonl{suffix}").write_bytes(_compressed(raw, compression))
+    assert run("clean", str(src), "-o", str(tmp_path / "out"), "-q")[0] == 0
+    out = _decompressed((tmp_path / "out" / "corpus" / f"a.jsonl{suffix}").read_bytes(), compression)
+    assert not out.endswith(b"\n") and out.count(b"\n") == 4  # five records left (the copy of s0 is dropped)
+    if how == "unchanged":
+        assert out.endswith(raw.rsplit(b"\n", 1)[1])  # copied byte for byte
+    assert run("restore", str(tmp_path / "out"), "-o", str(tmp_path / "back"))[0] == 0
+    assert _decompressed((tmp_path / "back" / f"a.jsonl{suffix}").read_bytes(), compression) == raw
+
+
+def _decompressed(data: bytes, compression: str | None) -> bytes:
+    if compression == "gzip":
+        return gzip.decompress(data)
+    if compression == "zstd":
+        import zstandard
+
+        return bytes(zstandard.ZstdDecompressor().stream_reader(data).read())
+    return data
+
+
 def test_parquet_round_trip(tmp_path: Path) -> None:
     pa = pytest.importorskip("pyarrow")
     pq = pytest.importorskip("pyarrow.parquet")
@@ -302,7 +335,7 @@ def test_lines_are_held_only_up_to_the_limit_and_longer_ones_are_copied(compress
 
     from dedup import corpus, formats
     from dedup.errors import InputError
-    from dedup.formats import LongLine, copy_line, lines, open_shard, read_line
+    from dedup.formats import LongLine, Unterminated, copy_line, is_unterminated, lines, open_shard, read_line
 
     monkeypatch.setattr(corpus, "MAX_DOCUMENT_BYTES", 16)
     monkeypatch.setattr(formats, "CHUNK", 5)
@@ -312,7 +345,10 @@ def test_lines_are_held_only_up_to_the_limit_and_longer_ones_are_copied(compress
     blob = _compressed(data, compression)
     found = list(lines(open_shard(Path("x"), compression, blob)))
     assert found == [b"", at_limit, LongLine(18, 17), b"short\r", LongLine(43, len(long_one)), at_limit,
-                     LongLine(113, 30)]
+                     LongLine(113, 30, ended=False)]
+    assert [is_unterminated(line) for line in found] == [False] * 6 + [True]
+    short_last = list(lines(open_shard(Path("x"), compression, _compressed(b"x\nshort", compression))))
+    assert short_last == [b"x", b"short"] and isinstance(short_last[1], Unterminated)
     for line, original in [(found[2], over), (found[4], long_one), (found[6], last)]:
         assert isinstance(line, LongLine)
         copied = io.BytesIO()

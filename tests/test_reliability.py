@@ -179,6 +179,26 @@ def _noop_init() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
+def test_a_signal_while_the_spill_folder_is_made_leaves_nothing(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C landing just after the spill folder exists (before the code that removes it is in
+    place) is held until it is: the folder is removed and the interrupt still ends the run."""
+    import tempfile
+
+    made = tempfile.mkdtemp
+
+    def mkdtemp_then_interrupted(*args: object, **kwargs: object) -> str:
+        folder = made(*args, **kwargs)  # type: ignore[call-overload]
+        os.kill(os.getpid(), signal.SIGINT)
+        return str(folder)
+
+    monkeypatch.setattr(tempfile, "mkdtemp", mkdtemp_then_interrupted)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with pytest.raises(KeyboardInterrupt), leftovers.spill_folder():
+        pytest.fail("the interrupt was not delivered")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_stale_spill_folders_of_dead_runs_are_removed_and_live_ones_kept(tmp_path: Path) -> None:
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
