@@ -1,0 +1,55 @@
+"""The global stage's shortcuts decide exactly what the plain computation decides.
+
+Each shortcut in planning (a skipped round, a cheaper way to the same pairs or sets) is checked
+against a straightforward version of the same step, kept here as the oracle, on generated corpora
+where duplicates, boilerplate and re-judgement all happen.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from strategies import corpus
+
+from dedup import Config
+from dedup import pipeline as pipeline_module
+from dedup.model import Document
+from dedup.neardup import Memo, NeardupResult
+from dedup.pipeline import MAX_ROUNDS, Prepared, duplicates_round, plan, prepare, rejudge, removed_by_document
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _settle_every_round(prepared: list[Prepared], config: Config, memo: Memo, dropped: set[int]) -> NeardupResult:
+    """The reconciliation loop without its shortcut: every round runs the duplicate finder again."""
+    removed_dups: dict[int, frozenset[int]] = {}
+    near = NeardupResult((), (), 0, 0)
+    gone = {(d, p.index) for d in dropped for p in prepared[d].passages}
+    for _ in range(MAX_ROUNDS):
+        excluded = gone | {(d, dec.index) for d, item in enumerate(prepared) for dec in item.boilerplate}
+        near = duplicates_round(prepared, config, memo, excluded)
+        current = removed_by_document(near)
+        if current == removed_dups:
+            return near
+        rejudge(prepared, config, near, current, set(current) | set(removed_dups))
+        removed_dups = current
+    return near
+
+
+def _prepared(files: dict[str, str], config: Config) -> list[Prepared]:
+    return [prepare(Document(name, text), config) for name, text in sorted(files.items())]
+
+
+@SETTINGS
+@given(corpus())
+def test_settle_gives_what_running_every_round_gives(files: dict[str, str]) -> None:
+    config = Config()
+    fast = plan(_prepared(files, config), config)
+    original: Any = pipeline_module._settle
+    try:
+        pipeline_module._settle = _settle_every_round
+        slow = plan(_prepared(files, config), config)
+    finally:
+        pipeline_module._settle = original
+    assert fast == slow
