@@ -462,6 +462,8 @@ def _has_version(p: Passage, i: int, other: Sequence[Passage], config: NeardupCo
         return False
     order = (other[i], *other[:i], *other[i + 1:]) if i < len(other) else other
     for q in order:
+        if q.key == p.key:
+            return True  # the same key: equal sets in every channel, similarity 1
         for channel in mine:
             if channel not in channels(q.words, config):
                 continue
@@ -494,6 +496,40 @@ def document_shingles(passages: Iterable[Passage], config: NeardupConfig, memo: 
     return frozenset(out)
 
 
+class _DocumentSimilarity:
+    """The exact Jaccard similarity of two documents' shingle sets (:func:`document_shingles`),
+    building a document's set only when the answer needs it.
+
+    A document's set is the union of its passages' sets, so two documents made of the same set of
+    passage keys have equal sets, whose similarity is 1 whatever they hold: exact copies (the
+    most common near-duplicates) are compared without building either set. Each pair is
+    computed once: the keep policy asks again for pairs that verification already scored.
+    """
+
+    def __init__(self, passages: Sequence[Sequence[Passage]], config: NeardupConfig, memo: Memo) -> None:
+        self._passages = passages
+        self._config = config
+        self._memo = memo
+        self._keys = [frozenset(p.key for p in ps) for ps in passages]
+        self._sets: dict[int, frozenset[str]] = {}
+        self._scores: dict[tuple[int, int], float] = {}
+
+    def _shingles(self, d: int) -> frozenset[str]:
+        found = self._sets.get(d)
+        if found is None:
+            found = self._sets[d] = document_shingles(self._passages[d], self._config, self._memo)
+        return found
+
+    def __call__(self, a: int, b: int) -> float:
+        if self._keys[a] == self._keys[b]:
+            return 1.0  # equal sets (``jaccard`` gives 1.0 for two empty ones too)
+        pair = (a, b) if a < b else (b, a)
+        found = self._scores.get(pair)
+        if found is None:
+            found = self._scores[pair] = jaccard(self._shingles(a), self._shingles(b))
+        return found
+
+
 def find_document_duplicates(documents: Sequence[Sequence[Passage]], config: NeardupConfig,
                              exclude: set[PassageRef], memo: Memo,
                              accepted: set[int] | None = None) -> list[DocumentDuplicate]:
@@ -515,17 +551,10 @@ def find_document_duplicates(documents: Sequence[Sequence[Passage]], config: Nea
         np.minimum.reduce(memo.rows("word", [p.key for p in kept_passages[d] if p.key]), axis=0)
         for d in candidates
     ])
-    built: dict[int, frozenset[str]] = {}
-
-    def shingle_set(d: int) -> frozenset[str]:
-        found = built.get(d)
-        if found is None:
-            found = built[d] = document_shingles(kept_passages[d], config, memo)
-        return found
-
+    similarity = _DocumentSimilarity(kept_passages, config, memo)
     uf = _UnionFind(len(candidates))
     for a, b in _candidate_pairs_sorted(signature_rows, bands, rows):
-        if jaccard(shingle_set(candidates[a]), shingle_set(candidates[b])) >= config.threshold:
+        if similarity(candidates[a], candidates[b]) >= config.threshold:
             uf.union(a, b)
     clusters: dict[int, list[int]] = defaultdict(list)
     for i in range(len(candidates)):
@@ -545,7 +574,7 @@ def find_document_duplicates(documents: Sequence[Sequence[Passage]], config: Nea
             continue
         kept: list[int] = []
         for d in sorted(members, key=order):
-            scored = sorted(((jaccard(shingle_set(d), shingle_set(k)), -k) for k in kept), reverse=True)
+            scored = sorted(((similarity(d, k), -k) for k in kept), reverse=True)
             best = next(((s, k) for s, k in scored if s >= config.threshold and not has_unique_passage(d, -k)), None)
             if best is not None and d not in accepted:
                 found.append(DocumentDuplicate(d, -best[1], round(best[0], 4)))

@@ -15,7 +15,16 @@ from strategies import corpus
 from dedup import Config
 from dedup import pipeline as pipeline_module
 from dedup.model import Document
-from dedup.neardup import Memo, NeardupResult
+from dedup.neardup import (
+    UNIQUE_FLOOR,
+    Memo,
+    NeardupResult,
+    _DocumentSimilarity,
+    adds_content,
+    document_shingles,
+    jaccard,
+    passage_similarity,
+)
 from dedup.pipeline import MAX_ROUNDS, Prepared, duplicates_round, plan, prepare, rejudge, removed_by_document
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -53,3 +62,35 @@ def test_settle_gives_what_running_every_round_gives(files: dict[str, str]) -> N
     finally:
         pipeline_module._settle = original
     assert fast == slow
+
+
+def _kept(item: Prepared) -> list[Any]:
+    removed = {dec.index for dec in item.boilerplate}
+    return [p for p in item.passages if p.index not in removed]
+
+
+@SETTINGS
+@given(corpus())
+def test_document_similarity_is_the_jaccard_of_the_document_sets(files: dict[str, str]) -> None:
+    config = Config()
+    documents = [_kept(item) for item in _prepared(files, config)]
+    documents += [list(reversed(ps)) for ps in documents]  # same passages, another order: equal sets
+    similarity = _DocumentSimilarity(documents, config.neardup, Memo(config.neardup))
+    for a in range(len(documents)):
+        for b in range(len(documents)):
+            expected = jaccard(document_shingles(documents[a], config.neardup),
+                               document_shingles(documents[b], config.neardup))
+            assert similarity(a, b) == expected
+
+
+@SETTINGS
+@given(corpus())
+def test_adds_content_is_a_passage_without_a_version_in_the_other(files: dict[str, str]) -> None:
+    config = Config()
+    nd = config.neardup
+    documents = [_kept(item) for item in _prepared(files, config)]
+    for mine in documents:
+        for other in documents:
+            expected = any(p.words >= nd.min_words and not any(
+                passage_similarity(p, q, nd) >= UNIQUE_FLOOR for q in other) for p in mine)
+            assert adds_content(mine, other, nd) == expected
