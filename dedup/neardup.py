@@ -29,10 +29,11 @@ The pipeline, and why each step is there:
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 from .config import NeardupConfig
@@ -291,6 +292,35 @@ def bucket_pairs(keys: Any) -> tuple[Any, Any]:
     return np.concatenate(firsts), np.concatenate(seconds)
 
 
+#: Up to this many band keys, candidate pairs are found with a dict rather than by sorting: a
+#: plan's component makes small arrays, where numpy's cost per call is the whole cost.
+SMALL_INPUT = 4096
+
+
+def _owner_pairs(keys: list[int], bands: int) -> list[tuple[int, int]]:
+    """The pairs :func:`bucket_pairs` gives for ``keys`` (``bands`` consecutive keys per owner),
+    as sorted distinct (owner, owner) pairs of different owners, found with a dict.
+
+    Only keys that occur twice make pairs; their entries are visited in entry order, which is the
+    order of a stable sort within a bucket, so big buckets get the same star and chain.
+    """
+    repeated = {key for key, count in Counter(keys).items() if count > 1}
+    if not repeated:
+        return []
+    buckets: dict[int, list[int]] = defaultdict(list)
+    for entry, key in enumerate(keys):
+        if key in repeated:
+            buckets[key].append(entry // bands)
+    pairs: set[tuple[int, int]] = set()
+    for owners in buckets.values():
+        if len(owners) <= SMALL_BUCKET:
+            linked = [(x, y) for i, x in enumerate(owners) for y in owners[i + 1:]]
+        else:
+            linked = [(owners[0], y) for y in owners[1:]] + list(pairwise(owners))
+        pairs.update((x, y) if x < y else (y, x) for x, y in linked if x != y)
+    return sorted(pairs)
+
+
 def _candidate_pairs_sorted(signature_rows: Any, bands: int, rows: int) -> list[tuple[int, int]]:
     """LSH candidate pairs (i < j) from sorted band keys.
 
@@ -301,14 +331,21 @@ def _candidate_pairs_sorted(signature_rows: Any, bands: int, rows: int) -> list[
     links the same members, so 100,000 copies of one document cost 200,000 pairs, not 5·10⁹. A
     digest collision can only add a candidate, which verification then rejects.
     """
-    import numpy as np
-
     from .signatures import band_keys
 
-    n = len(signature_rows)
-    if n < 2:
+    if len(signature_rows) < 2:
         return []
     keys = band_keys(signature_rows, bands, rows).reshape(-1)
+    if len(keys) <= SMALL_INPUT:
+        return _owner_pairs(keys.tolist(), bands)
+    return _owner_pairs_sorted(keys, bands)
+
+
+def _owner_pairs_sorted(keys: Any, bands: int) -> list[tuple[int, int]]:
+    """What :func:`_owner_pairs` gives, by sorting (for inputs too big for a dict to be faster)."""
+    import numpy as np
+
+    n = len(keys) // bands
     owners = np.repeat(np.arange(n, dtype=np.int64), bands)
     a, c = bucket_pairs(keys)
     first, second = owners[a], owners[c]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from strategies import corpus
 
 from dedup import Config
@@ -20,6 +21,8 @@ from dedup.neardup import (
     Memo,
     NeardupResult,
     _DocumentSimilarity,
+    _owner_pairs,
+    _owner_pairs_sorted,
     adds_content,
     document_shingles,
     jaccard,
@@ -94,3 +97,15 @@ def test_adds_content_is_a_passage_without_a_version_in_the_other(files: dict[st
             expected = any(p.words >= nd.min_words and not any(
                 passage_similarity(p, q, nd) >= UNIQUE_FLOOR for q in other) for p in mine)
             assert adds_content(mine, other, nd) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 6), st.data())
+def test_owner_pairs_by_dict_are_the_pairs_by_sorting(bands: int, data: st.DataObject) -> None:
+    import numpy as np
+
+    owners = data.draw(st.integers(0, 40))
+    spread = data.draw(st.sampled_from([2, 5, 50, 2**64 - 1]))  # few values: big buckets (star and chain)
+    keys = data.draw(st.lists(st.integers(0, spread), min_size=owners * bands, max_size=owners * bands))
+    array = np.array(keys, dtype=np.uint64)
+    assert _owner_pairs(keys, bands) == _owner_pairs_sorted(array, bands)
