@@ -29,10 +29,11 @@ The pipeline, and why each step is there:
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 from .config import NeardupConfig
@@ -291,6 +292,35 @@ def bucket_pairs(keys: Any) -> tuple[Any, Any]:
     return np.concatenate(firsts), np.concatenate(seconds)
 
 
+#: Up to this many band keys, candidate pairs are found with a dict rather than by sorting: a
+#: plan's component makes small arrays, where numpy's cost per call is the whole cost.
+SMALL_INPUT = 4096
+
+
+def _owner_pairs(keys: list[int], bands: int) -> list[tuple[int, int]]:
+    """The pairs :func:`bucket_pairs` gives for ``keys`` (``bands`` consecutive keys per owner),
+    as sorted distinct (owner, owner) pairs of different owners, found with a dict.
+
+    Only keys that occur twice make pairs; their entries are visited in entry order, which is the
+    order of a stable sort within a bucket, so big buckets get the same star and chain.
+    """
+    repeated = {key for key, count in Counter(keys).items() if count > 1}
+    if not repeated:
+        return []
+    buckets: dict[int, list[int]] = defaultdict(list)
+    for entry, key in enumerate(keys):
+        if key in repeated:
+            buckets[key].append(entry // bands)
+    pairs: set[tuple[int, int]] = set()
+    for owners in buckets.values():
+        if len(owners) <= SMALL_BUCKET:
+            linked = [(x, y) for i, x in enumerate(owners) for y in owners[i + 1:]]
+        else:
+            linked = [(owners[0], y) for y in owners[1:]] + list(pairwise(owners))
+        pairs.update((x, y) if x < y else (y, x) for x, y in linked if x != y)
+    return sorted(pairs)
+
+
 def _candidate_pairs_sorted(signature_rows: Any, bands: int, rows: int) -> list[tuple[int, int]]:
     """LSH candidate pairs (i < j) from sorted band keys.
 
@@ -301,14 +331,21 @@ def _candidate_pairs_sorted(signature_rows: Any, bands: int, rows: int) -> list[
     links the same members, so 100,000 copies of one document cost 200,000 pairs, not 5·10⁹. A
     digest collision can only add a candidate, which verification then rejects.
     """
-    import numpy as np
-
     from .signatures import band_keys
 
-    n = len(signature_rows)
-    if n < 2:
+    if len(signature_rows) < 2:
         return []
     keys = band_keys(signature_rows, bands, rows).reshape(-1)
+    if len(keys) <= SMALL_INPUT:
+        return _owner_pairs(keys.tolist(), bands)
+    return _owner_pairs_sorted(keys, bands)
+
+
+def _owner_pairs_sorted(keys: Any, bands: int) -> list[tuple[int, int]]:
+    """What :func:`_owner_pairs` gives, by sorting (for inputs too big for a dict to be faster)."""
+    import numpy as np
+
+    n = len(keys) // bands
     owners = np.repeat(np.arange(n, dtype=np.int64), bands)
     a, c = bucket_pairs(keys)
     first, second = owners[a], owners[c]
@@ -462,6 +499,8 @@ def _has_version(p: Passage, i: int, other: Sequence[Passage], config: NeardupCo
         return False
     order = (other[i], *other[:i], *other[i + 1:]) if i < len(other) else other
     for q in order:
+        if q.key == p.key:
+            return True  # the same key: equal sets in every channel, similarity 1
         for channel in mine:
             if channel not in channels(q.words, config):
                 continue
@@ -494,6 +533,40 @@ def document_shingles(passages: Iterable[Passage], config: NeardupConfig, memo: 
     return frozenset(out)
 
 
+class _DocumentSimilarity:
+    """The exact Jaccard similarity of two documents' shingle sets (:func:`document_shingles`),
+    building a document's set only when the answer needs it.
+
+    A document's set is the union of its passages' sets, so two documents made of the same set of
+    passage keys have equal sets, whose similarity is 1 whatever they hold: exact copies (the
+    most common near-duplicates) are compared without building either set. Each pair is
+    computed once: the keep policy asks again for pairs that verification already scored.
+    """
+
+    def __init__(self, passages: Sequence[Sequence[Passage]], config: NeardupConfig, memo: Memo) -> None:
+        self._passages = passages
+        self._config = config
+        self._memo = memo
+        self._keys = [frozenset(p.key for p in ps) for ps in passages]
+        self._sets: dict[int, frozenset[str]] = {}
+        self._scores: dict[tuple[int, int], float] = {}
+
+    def _shingles(self, d: int) -> frozenset[str]:
+        found = self._sets.get(d)
+        if found is None:
+            found = self._sets[d] = document_shingles(self._passages[d], self._config, self._memo)
+        return found
+
+    def __call__(self, a: int, b: int) -> float:
+        if self._keys[a] == self._keys[b]:
+            return 1.0  # equal sets (``jaccard`` gives 1.0 for two empty ones too)
+        pair = (a, b) if a < b else (b, a)
+        found = self._scores.get(pair)
+        if found is None:
+            found = self._scores[pair] = jaccard(self._shingles(a), self._shingles(b))
+        return found
+
+
 def find_document_duplicates(documents: Sequence[Sequence[Passage]], config: NeardupConfig,
                              exclude: set[PassageRef], memo: Memo,
                              accepted: set[int] | None = None) -> list[DocumentDuplicate]:
@@ -515,17 +588,10 @@ def find_document_duplicates(documents: Sequence[Sequence[Passage]], config: Nea
         np.minimum.reduce(memo.rows("word", [p.key for p in kept_passages[d] if p.key]), axis=0)
         for d in candidates
     ])
-    built: dict[int, frozenset[str]] = {}
-
-    def shingle_set(d: int) -> frozenset[str]:
-        found = built.get(d)
-        if found is None:
-            found = built[d] = document_shingles(kept_passages[d], config, memo)
-        return found
-
+    similarity = _DocumentSimilarity(kept_passages, config, memo)
     uf = _UnionFind(len(candidates))
     for a, b in _candidate_pairs_sorted(signature_rows, bands, rows):
-        if jaccard(shingle_set(candidates[a]), shingle_set(candidates[b])) >= config.threshold:
+        if similarity(candidates[a], candidates[b]) >= config.threshold:
             uf.union(a, b)
     clusters: dict[int, list[int]] = defaultdict(list)
     for i in range(len(candidates)):
@@ -545,7 +611,7 @@ def find_document_duplicates(documents: Sequence[Sequence[Passage]], config: Nea
             continue
         kept: list[int] = []
         for d in sorted(members, key=order):
-            scored = sorted(((jaccard(shingle_set(d), shingle_set(k)), -k) for k in kept), reverse=True)
+            scored = sorted(((similarity(d, k), -k) for k in kept), reverse=True)
             best = next(((s, k) for s, k in scored if s >= config.threshold and not has_unique_passage(d, -k)), None)
             if best is not None and d not in accepted:
                 found.append(DocumentDuplicate(d, -best[1], round(best[0], 4)))

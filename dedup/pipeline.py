@@ -218,33 +218,59 @@ def _settle(prepared: list[Prepared], config: Config, memo: Memo, dropped: set[i
     boilerplate on the survivors here, and repeating until nothing moves, makes the first run
     final, so a second run changes nothing (idempotence). Rounds only ever see fewer passages
     for a document when its duplicates change, so this settles in a few rounds.
+
+    Finding duplicates is a pure function of the passages it may use, so a round whose
+    re-judgement left that set as it was would find what the previous round found: it is not run,
+    and the previous round's result is final (the usual case: most re-judgements change nothing).
     """
     removed_dups: dict[int, frozenset[int]] = {}
     near = NeardupResult((), (), 0, 0)
     gone = {(d, p.index) for d in dropped for p in prepared[d].passages}
+    previous: set[tuple[int, int]] | None = None
     for _ in range(MAX_ROUNDS):
         excluded = gone | {(d, dec.index) for d, item in enumerate(prepared) for dec in item.boilerplate}
-        near = find_duplicates([p.passages for p in prepared], config.neardup, excluded, memo)
-        near = replace(near, duplicates=tuple(
-            dup for dup in near.duplicates
-            if not accepted(config, prepared[dup.passage[0]].removal_id(
-                prepared[dup.passage[0]].passages[dup.passage[1]], "duplicate", "neardup"),
-                prepared[dup.passage[0]].passages[dup.passage[1]].text)))
-        by_doc: dict[int, set[int]] = {}
-        for dup in near.duplicates:
-            by_doc.setdefault(dup.passage[0], set()).add(dup.passage[1])
-        current = {d: frozenset(s) for d, s in by_doc.items()}
+        if excluded == previous:
+            return near
+        previous = excluded
+        near = duplicates_round(prepared, config, memo, excluded)
+        current = removed_by_document(near)
         if current == removed_dups:
             return near
-        protected = {dup.canonical for dup in near.duplicates}
-        for d in set(current) | set(removed_dups):
-            item = prepared[d]
-            survivors = [p for p in item.passages if p.index not in current.get(d, frozenset())]
-            judged = judge_boilerplate(item, survivors, config)
-            prepared[d] = replace(judged, boilerplate=tuple(
-                dec for dec in judged.boilerplate if (d, dec.index) not in protected))
+        rejudge(prepared, config, near, current, set(current) | set(removed_dups))
         removed_dups = current
     return near
+
+
+def duplicates_round(prepared: Sequence[Prepared], config: Config, memo: Memo,
+                     excluded: set[tuple[int, int]]) -> NeardupResult:
+    """One round's duplicates: those among the passages not ``excluded`` that no reviewer accepted."""
+    near = find_duplicates([p.passages for p in prepared], config.neardup, excluded, memo)
+    return replace(near, duplicates=tuple(
+        dup for dup in near.duplicates
+        if not accepted(config, prepared[dup.passage[0]].removal_id(
+            prepared[dup.passage[0]].passages[dup.passage[1]], "duplicate", "neardup"),
+            prepared[dup.passage[0]].passages[dup.passage[1]].text)))
+
+
+def removed_by_document(near: NeardupResult) -> dict[int, frozenset[int]]:
+    """The passages each document loses as duplicates."""
+    by_doc: dict[int, set[int]] = {}
+    for dup in near.duplicates:
+        by_doc.setdefault(dup.passage[0], set()).add(dup.passage[1])
+    return {d: frozenset(s) for d, s in by_doc.items()}
+
+
+def rejudge(prepared: list[Prepared], config: Config, near: NeardupResult, current: dict[int, frozenset[int]],
+            documents: set[int]) -> None:
+    """Judge the boilerplate of ``documents`` again on their survivors of ``current``, in place;
+    a passage that is some duplicate's kept copy is never boilerplate."""
+    protected = {dup.canonical for dup in near.duplicates}
+    for d in documents:
+        item = prepared[d]
+        survivors = [p for p in item.passages if p.index not in current.get(d, frozenset())]
+        judged = judge_boilerplate(item, survivors, config)
+        prepared[d] = replace(judged, boilerplate=tuple(
+            dec for dec in judged.boilerplate if (d, dec.index) not in protected))
 
 
 def uses_evidence(config: Config) -> bool:

@@ -93,10 +93,18 @@ class PreparedSpill:
         self._offsets.append(self._out.tell())
         self._out.write(data)
 
-    def get(self, doc: int) -> Prepared:
+    def written(self) -> None:
+        """Finish writing: from here on the file is complete and may be read, here or elsewhere."""
         if self._out is not None:
             self._out.close()
             self._out = None
+
+    def offset(self, doc: int) -> int:
+        """Where document ``doc`` starts in the file (for a worker that reads it itself)."""
+        return self._offsets[doc]
+
+    def get(self, doc: int) -> Prepared:
+        self.written()
         if self._in is None:
             self._in = self.path.open("rb")
         self._in.seek(self._offsets[doc])
@@ -411,21 +419,41 @@ def _decide(config: Config, groups: list[list[int]], evidence: dict[int, dict[in
             prepared: PreparedSpill) -> dict[int, Verdict]:
     """Pass 1b: the in-memory global stage, one component per task, on the documents that need it.
 
-    Each component's prepared documents are loaded from the spill as its task is handed out, so
-    memory holds the components in flight, not all of them.
+    A task names where its component's prepared documents are in the spill, and the task loads them
+    (:func:`plan_spilled`), so memory holds the components in flight, not all of them.
     """
-    def tasks() -> Iterator[tuple[list[Prepared], dict[int, dict[int, Finding]]]]:
+    prepared.written()
+    where = str(prepared.path)
+
+    def tasks() -> Iterator[tuple[str, list[int], dict[int, dict[int, Finding]]]]:
         for group in groups:
-            yield [prepared.get(d) for d in group], {i: evidence[d] for i, d in enumerate(group) if d in evidence}
+            found = {i: evidence[d] for i, d in enumerate(group) if d in evidence}
+            yield where, [prepared.offset(d) for d in group], found
 
     verdicts: dict[int, Verdict] = {}
-    for group, (decided, found) in zip(groups, _map(pool, plan_component, tasks()), strict=True):
+    for group, (decided, found) in zip(groups, _map(pool, plan_spilled, tasks()), strict=True):
         verdicts.update(zip(group, decided, strict=True))
         if clusters is not None:
             clusters.extend(found)
         if progress:
             progress.advance(len(group), 0)
     return verdicts
+
+
+def plan_spilled(task: tuple[str, list[int], dict[int, dict[int, Finding]]]) -> tuple[list[Verdict],
+                                                                                    list[tuple[str, ...]]]:
+    """Worker: plan one component, reading its prepared documents from the spill (path, offsets).
+
+    The main process only hands out where they are: loading them there and pickling them again
+    for the worker cost it more than the worker's own read of the file.
+    """
+    path, offsets, evidence = task
+    items: list[Prepared] = []
+    with open(path, "rb") as fh:
+        for offset in offsets:
+            fh.seek(offset)
+            items.append(pickle.load(fh))
+    return plan_component((items, evidence))
 
 
 #: Documents in flight in pass 2 (bounds memory while a slow re-judgement is awaited).
