@@ -232,19 +232,58 @@ _SPOT_PATTERNS = tuple(_to_line_end(p) for p in (_ENTITY, _CONTROL, _PAIR, _LONE
 
 
 @lru_cache(maxsize=1)
-def _non_ascii_spot_patterns() -> tuple[Any, ...]:
-    """Entities, control characters, and a character every line ftfy finds bad holds (most lines of
-    Russian or Chinese prose hold none), else the pair-or-lone pre-check."""
+def _spot_chars() -> tuple[Any, Any] | None:
+    """The characters :func:`_spots` looks for, as a flag per BMP code point (and one more, False,
+    that every astral code point is looked up at) and the pattern that the flags were read from
+    (for astral characters); None when :func:`bad_trigger` is not derived.
+
+    Control characters and trigger characters, one pattern each, cost a regex scan each, about
+    3 ns a character of a non-ASCII text; one table lookup per code point costs a tenth of that.
+    The table is read off the patterns themselves (one scan of every BMP character), so it says
+    exactly what they say.
+    """
+    import numpy as np
+
     trigger = bad_trigger()
-    return _SPOT_PATTERNS if trigger is None else (*_SPOT_PATTERNS[:2], _to_line_end(trigger))
+    if trigger is None:
+        return None
+    pattern = re.compile(f"{_CONTROL.pattern}|{trigger.pattern}")
+    table = np.zeros(0x10001, dtype=bool)
+    every = np.arange(0x10000, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+    table[[m.start() for m in pattern.finditer(every)]] = True
+    return table, pattern
 
 
 def _spots(text: str) -> list[int]:
-    """Offsets in ``text`` of what :func:`_may_need_repair` looks for, at least one in each line that
-    holds any: no match of its patterns spans a line break or depends on what lies beyond it, so a
-    line holds one within the whole text exactly when it holds one alone."""
-    patterns = _SPOT_PATTERNS[:2] if text.isascii() else _non_ascii_spot_patterns()
-    return sorted({m.start() for pattern in patterns for m in pattern.finditer(text)})
+    """Offsets in ``text`` of what :func:`_may_need_repair` looks for, one in each line that holds
+    any: no match of its patterns spans a line break or depends on what lies beyond it, so a line
+    holds one within the whole text exactly when it holds one alone.
+
+    Control and trigger characters are found by a table lookup over the text's code points
+    (:func:`_spot_chars`), entities by their pattern where there is an ampersand at all.
+    """
+    chars = _spot_chars()
+    if chars is None:
+        patterns = _SPOT_PATTERNS[:2] if text.isascii() else _SPOT_PATTERNS
+        return sorted({m.start() for pattern in patterns for m in pattern.finditer(text)})
+    import numpy as np
+
+    table, pattern = chars
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    flags = table[np.minimum(points, 0x10000)]
+    astral = np.flatnonzero(points > 0xFFFF)
+    if len(astral):
+        for point in np.unique(points[astral]).tolist():
+            if pattern.fullmatch(chr(point)):
+                flags[astral[points[astral] == point]] = True
+    found = np.flatnonzero(flags)
+    if "&" in text:
+        found = np.union1d(found, [m.start() for m in _SPOT_PATTERNS[0].finditer(text)]).astype(np.int64)
+    if len(found) > 1:
+        line = np.searchsorted(np.flatnonzero(points == 10), found)
+        found = found[np.r_[True, line[1:] != line[:-1]]]
+    spots: list[int] = found.tolist()
+    return spots
 
 
 def _rule_for(steps: list[tuple[str, str]]) -> str:
@@ -256,11 +295,33 @@ def _rule_for(steps: list[tuple[str, str]]) -> str:
     return sorted(rules)[0]
 
 
+def _fix_and_explain(line: str) -> tuple[str, Any]:
+    """``ftfy.fix_and_explain`` with this module's :func:`is_bad` standing in for ftfy's own while it runs.
+
+    A line with mojibake is a whole paragraph, and ftfy searches all of it with its badness
+    pattern at every step of its loop (twice or more per line repaired, at about 0.2 us a
+    character), which was half the cost of repairing the planted benchmark corpus. The stand-in
+    gives the same answer for every text (tests/test_normalize.py checks it against ftfy's on
+    random and real text), so the repair is the same. ftfy calls ``is_bad`` by its module-level
+    name, which is swapped for the call and put back after it, so other users of ftfy in the
+    process never see it. If an ftfy release stops calling it by that name, the swap does
+    nothing and ftfy runs its own.
+    """
+    own = getattr(ftfy, "is_bad", None)
+    if own is None:
+        return ftfy.fix_and_explain(line, config=FTFY_CONFIG)
+    setattr(ftfy, "is_bad", is_bad)  # noqa: B010 - a module attribute ftfy does not export
+    try:
+        return ftfy.fix_and_explain(line, config=FTFY_CONFIG)
+    finally:
+        setattr(ftfy, "is_bad", own)  # noqa: B010
+
+
 def repair_line(line: str) -> tuple[str, str, str] | None:
     """The repaired line, its rule and the ftfy steps, or None when the line is healthy."""
     if not _may_need_repair(line):
         return None
-    fixed, explanation = ftfy.fix_and_explain(line, config=FTFY_CONFIG)
+    fixed, explanation = _fix_and_explain(line)
     if fixed == line or "\n" in fixed or "\r" in fixed:
         return None
     steps = [(a, str(n)) for a, n in (explanation or [])]

@@ -962,6 +962,29 @@ class Decision:
     strong: bool
 
 
+#: What rule ``repeated-title`` ignores when it compares a line with the title: all but letters and digits.
+_NOT_LETTERS = regex.compile(r"[\W_]+")
+_NOT_LETTERS_RUN = regex.compile(r"[\W_]*")
+
+
+def _same_letters(key: str, letters: str) -> bool:
+    """Whether ``key`` without ``_NOT_LETTERS`` is ``letters`` (``_NOT_LETTERS.sub("", key) == letters``).
+
+    Walks ``key`` and ``letters`` together and stops at the first difference, which for a line
+    that is not the title is almost always its first letter: removing the non-letters of every
+    paragraph (a substitution at each space) cost more than the rest of the rules together.
+    """
+    if len(key) < len(letters):
+        return False
+    pos = 0
+    for letter in letters:
+        pos = _NOT_LETTERS_RUN.match(key, pos).end()  # [\W_]* always matches
+        if pos >= len(key) or key[pos] != letter:
+            return False
+        pos += 1
+    return bool(_NOT_LETTERS_RUN.match(key, pos).end() == len(key))
+
+
 def _zone_ok(zone: Zone, where: str) -> bool:
     return zone == "any" or (zone == "edge" and where in ("head", "tail")) or zone == where
 
@@ -1099,11 +1122,11 @@ def find_boilerplate(passages: Sequence[Passage], rules: Sequence[Rule], max_rem
         title = next((i for i in range(first) if i not in decisions and i not in weak and i not in protected
                       and passages[i].words <= 30), None)
         if title is not None:
-            title_key = regex.sub(r"[\W_]+", "", passages[title].key)
+            title_key = _NOT_LETTERS.sub("", passages[title].key)
             for j in range(title + 1, n):
                 if j in protected or j in decisions:
                     continue
-                if title_key and regex.sub(r"[\W_]+", "", passages[j].key) == title_key:
+                if title_key and _same_letters(passages[j].key, title_key):
                     decisions[j] = Decision(j, "repeated-title", f"repeats the title on line {passages[title].line}",
                                             True)
                     weak.pop(j, None)

@@ -25,11 +25,12 @@ consumed in input order.
 
 from __future__ import annotations
 
+import os
 import pickle
 from array import array
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any
@@ -49,6 +50,7 @@ from .progress import Progress
 from .rules import active_rules
 from .stages import (
     VET_MARGIN,
+    Sketch,
     Verdict,
     components,
     configure,
@@ -74,47 +76,96 @@ class Item:
 
 
 class PreparedSpill:
-    """Every document's :class:`Prepared`, pickled to a temporary file, found again by number.
+    """Every document's :class:`Prepared`, pickled to temporary files, found again by number.
 
     Loading one back costs a few hundredths of a millisecond; running the per-document stages again
     costs a few milliseconds. The global stage needs the prepared documents of every component and
     pass 2 those with recurring lines, so keeping them on disk (about 20 KB a document) spares
-    those passes the work without holding anything in memory but an offset per document.
+    those passes the work without holding anything in memory but a location per document.
+
+    With worker processes, each worker appends the documents it prepared to a file of its own
+    (:func:`sketch_to_spill`) and hands back only where it put them: sending 20 KB a document to
+    the main process and writing it there cost the main process more CPU than a whole core's
+    share of the per-document work. In one process, the run adds the pickles itself (:meth:`add`).
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._files: list[str] = [str(path)]
+        self._numbers: dict[str, int] = {str(path): 0}
+        self._file = array("H")
         self._offsets = array("Q")
         self._out: IO[bytes] | None = path.open("wb")
-        self._in: IO[bytes] | None = None
+        self._in: dict[int, IO[bytes]] = {}
 
     def add(self, data: bytes) -> None:
+        """The next document's pickle, written to this spill's own file."""
         assert self._out is not None
+        self._file.append(0)
         self._offsets.append(self._out.tell())
         self._out.write(data)
 
+    def record(self, path: str, offset: int) -> None:
+        """The next document's pickle, already written by a worker to ``path`` at ``offset``."""
+        number = self._numbers.get(path)
+        if number is None:
+            number = self._numbers[path] = len(self._files)
+            self._files.append(path)
+        self._file.append(number)
+        self._offsets.append(offset)
+
     def written(self) -> None:
-        """Finish writing: from here on the file is complete and may be read, here or elsewhere."""
+        """Finish writing: from here on the files are complete and may be read, here or elsewhere."""
         if self._out is not None:
             self._out.close()
             self._out = None
 
-    def offset(self, doc: int) -> int:
-        """Where document ``doc`` starts in the file (for a worker that reads it itself)."""
-        return self._offsets[doc]
+    def locate(self, doc: int) -> tuple[str, int]:
+        """The file and offset where document ``doc`` is (for a worker that reads it itself)."""
+        return self._files[self._file[doc]], self._offsets[doc]
 
     def get(self, doc: int) -> Prepared:
         self.written()
-        if self._in is None:
-            self._in = self.path.open("rb")
-        self._in.seek(self._offsets[doc])
-        found: Prepared = pickle.load(self._in)
+        number = self._file[doc]
+        fh = self._in.get(number)
+        if fh is None:
+            fh = self._in[number] = open(self._files[number], "rb")  # noqa: SIM115 - closed by close()
+        fh.seek(self._offsets[doc])
+        found: Prepared = pickle.load(fh)
         return found
 
     def close(self) -> None:
-        for fh in (self._out, self._in):
+        for fh in (self._out, *self._in.values()):
             if fh is not None:
                 fh.close()
+
+
+#: This worker's own file of prepared documents: (the run's spill folder, the file's path, the
+#: file, its size so far).
+_OWN_SPILL: tuple[str, str, IO[bytes], int] | None = None
+
+
+def sketch_to_spill(task: tuple[str, Document]) -> tuple[Sketch, tuple[str, int]]:
+    """Worker: :func:`~dedup.stages.sketch` a document, append its prepared form to this worker's
+    own file in the run's spill folder, and return the sketch without it and where it is.
+
+    The file is written unbuffered, one ``write`` per document, so the main process (or another
+    worker) may read a document back as soon as its location has been returned.
+    """
+    global _OWN_SPILL
+    folder, document = task
+    found = sketch(document)
+    if _OWN_SPILL is None or _OWN_SPILL[0] != folder:
+        if _OWN_SPILL is not None:
+            _OWN_SPILL[2].close()
+        path = str(Path(folder) / f"prepared-{os.getpid()}.pickle")
+        _OWN_SPILL = (folder, path, open(path, "ab", buffering=0), 0)  # noqa: SIM115 - kept open
+    _, path, fh, offset = _OWN_SPILL
+    view = memoryview(found.prepared)
+    while view:
+        view = view[fh.write(view) or 0:]
+    _OWN_SPILL = (folder, path, fh, offset + len(found.prepared))
+    return replace(found, prepared=b""), (path, offset)
 
 
 # ---- reading ------------------------------------------------------------------------------------
@@ -377,12 +428,20 @@ def run(paths: Sequence[str | Path], config: Config, output: Path | None = None,
                         yield doc
 
             prepared = PreparedSpill(folder / "prepared.pickle")
+            sketches: Iterator[tuple[Sketch, tuple[str, int] | None]]
+            if pool is None:
+                sketches = ((found, None) for found in map(sketch, counted()))
+            else:
+                sketches = _map(pool, sketch_to_spill, ((str(folder), doc) for doc in counted()))
             with open(folder / "alone.pickle", "wb") as alone:
-                for sketch_ in _map(pool, sketch, counted()):
+                for sketch_, where in sketches:
                     seen.extend(sketch_.fingerprint)
                     table.add(documents, sketch_.lines)
                     spill.add(documents, sketch_.keys, sketch_.low)
-                    prepared.add(sketch_.prepared)
+                    if where is None:
+                        prepared.add(sketch_.prepared)
+                    else:
+                        prepared.record(*where)
                     if sketch_.changes or sketch_.suspects:
                         pickle.dump((documents, sketch_.changes, sketch_.suspects), alone, protocol=5)
                     documents += 1
@@ -423,12 +482,11 @@ def _decide(config: Config, groups: list[list[int]], evidence: dict[int, dict[in
     (:func:`plan_spilled`), so memory holds the components in flight, not all of them.
     """
     prepared.written()
-    where = str(prepared.path)
 
-    def tasks() -> Iterator[tuple[str, list[int], dict[int, dict[int, Finding]]]]:
+    def tasks() -> Iterator[tuple[list[tuple[str, int]], dict[int, dict[int, Finding]]]]:
         for group in groups:
             found = {i: evidence[d] for i, d in enumerate(group) if d in evidence}
-            yield where, [prepared.offset(d) for d in group], found
+            yield [prepared.locate(d) for d in group], found
 
     verdicts: dict[int, Verdict] = {}
     for group, (decided, found) in zip(groups, _map(pool, plan_spilled, tasks()), strict=True):
@@ -440,19 +498,26 @@ def _decide(config: Config, groups: list[list[int]], evidence: dict[int, dict[in
     return verdicts
 
 
-def plan_spilled(task: tuple[str, list[int], dict[int, dict[int, Finding]]]) -> tuple[list[Verdict],
-                                                                                    list[tuple[str, ...]]]:
-    """Worker: plan one component, reading its prepared documents from the spill (path, offsets).
+def plan_spilled(task: tuple[list[tuple[str, int]], dict[int, dict[int, Finding]]]) -> tuple[list[Verdict],
+                                                                                        list[tuple[str, ...]]]:
+    """Worker: plan one component, reading its prepared documents from the spill (file, offset each).
 
     The main process only hands out where they are: loading them there and pickling them again
     for the worker cost it more than the worker's own read of the file.
     """
-    path, offsets, evidence = task
+    locations, evidence = task
     items: list[Prepared] = []
-    with open(path, "rb") as fh:
-        for offset in offsets:
+    files: dict[str, IO[bytes]] = {}
+    try:
+        for path, offset in locations:
+            fh = files.get(path)
+            if fh is None:
+                fh = files[path] = open(path, "rb")  # noqa: SIM115 - closed below
             fh.seek(offset)
             items.append(pickle.load(fh))
+    finally:
+        for fh in files.values():
+            fh.close()
     return plan_component((items, evidence))
 
 

@@ -232,7 +232,9 @@ def _repairs_line_by_line(document: Document) -> list[tuple[int, int, str, str, 
 
 
 _DAMAGE = ["&amp;", "&#8217;", "&nbsp", "\x1b[31m", "\x07", "\ufeff", "\x85", "\u0080", "Ã©", "â€™", "Â ",
-           "é", "’", "\r", "\n", "\r\n", "中文", "\u00a0", "x", " ", "&", "#"]
+           "é", "’", "\r", "\n", "\r\n", "中文", "\u00a0", "x", " ", "&", "#",
+           # astral characters: a tag character is a control to repair, an emoji is not
+           "\U000e0041", "\U0001f600", "\ud83d"]
 
 
 @settings(max_examples=300, deadline=None)
@@ -247,3 +249,45 @@ def test_repairs_are_found_on_the_lines_a_line_by_line_pass_finds(parts: list[st
         assert offset <= change.start <= change.end <= offset + len(content)
         assert document.text[change.start:change.end] == change.text
         assert content[:change.start - offset] + change.replacement + content[change.end - offset:] == fixed
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_DAMAGE) | st.text(max_size=6), max_size=30))
+def test_spots_are_in_the_lines_the_patterns_find(parts: list[str]) -> None:
+    """The table lookup of ``_spots`` marks exactly the lines that hold an entity, a control
+    character or (in non-ASCII text) a trigger character, one offset per line."""
+    from dedup.normalize import _CONTROL, _ENTITY, _spots, bad_trigger
+
+    text = "".join(parts)
+    trigger = bad_trigger()
+    patterns = [_ENTITY, _CONTROL] + ([trigger] if trigger is not None else [])
+    expected = [n for n, line in enumerate(text.split("\n")) if any(p.search(line) for p in patterns)]
+    spots = _spots(text)
+    assert len(set(spots)) == len(spots) == len(expected)
+    assert [text.count("\n", 0, spot) for spot in spots] == expected
+    assert all(any(p.match(text, spot) for p in patterns) for spot in spots)
+
+
+def test_the_faster_badness_check_is_only_lent_to_ftfy_during_a_repair() -> None:
+    """repair_line lends ftfy this module's is_bad for the call (same answers, searched only near
+    the characters a match needs) and gives ftfy its own back, even when the repair raises."""
+    import ftfy
+    from ftfy.badness import is_bad as ftfy_is_bad
+
+    from dedup import normalize
+
+    assert ftfy.is_bad is ftfy_is_bad  # ftfy still calls it by this name: the stand-in takes effect
+    seen = []
+    original = normalize.is_bad
+
+    def spy(text: str) -> bool:
+        seen.append(text)
+        return original(text)
+
+    normalize.is_bad = spy  # type: ignore[assignment]
+    try:
+        assert repair_line("CafÃ© au lait, crÃ¨me brÃ»lÃ©e") == ("Café au lait, crème brûlée", "repair-mojibake",
+                                                              "encode latin-1, decode utf-8")
+    finally:
+        normalize.is_bad = original  # type: ignore[assignment]
+    assert len(seen) >= 2 and ftfy.is_bad is ftfy_is_bad  # once by the pre-check, then by ftfy

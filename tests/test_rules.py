@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dedup.config import Config, CustomRule, RulesConfig
 from dedup.errors import ConfigError
@@ -223,3 +225,19 @@ def test_edge_run_keeps_sentences_and_long_lines_between_widgets() -> None:
 def test_edge_run_never_acts_in_the_body() -> None:
     text = "\n".join([PROSE, "Advertisement", "The Reaction", "Share this article", PROSE2]) + "\n"
     assert "The Reaction" not in removed(text)
+
+
+_LETTERISH = list("ab_ -.,Ab\u0301é1٣\u200b!ǅ")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.sampled_from(_LETTERISH), max_size=12), st.text(st.sampled_from(_LETTERISH), max_size=12))
+def test_same_letters_is_removing_the_non_letters_and_comparing(title: str, line: str) -> None:
+    """repeated-title walks a line and the title's letters together instead of stripping every
+    line; the answer must be the substitution's."""
+    from dedup.rules import _NOT_LETTERS, _same_letters
+
+    letters = _NOT_LETTERS.sub("", title)
+    if letters:
+        assert _same_letters(line, letters) == (_NOT_LETTERS.sub("", line) == letters)
+        assert _same_letters(title, letters)
