@@ -791,6 +791,8 @@ class _Screen:
 
     def __init__(self, rules: Sequence[Rule]) -> None:
         self.rules = tuple(r for r in rules if _screened(r))
+        #: Whether some rule with patterns is not screened (a custom rule): it is tried on every passage.
+        self.unscreened = any(r.patterns and not _screened(r) for r in rules)
         # One check per branch: a rule listing many phrases is a candidate only for texts that one
         # phrase's own prefix or clause lets through.
         self.checks = tuple(_check(r, b) for r in self.rules for p in r.patterns for b in prefilter.branches(p))
@@ -1030,7 +1032,7 @@ def find_boilerplate(passages: Sequence[Passage], rules: Sequence[Rule], max_rem
     screen = _screen(rules)
     may_match = [screen.candidates(t) for t in texts]
     hit = [bool(c) and _any_match(c, t) for c, t in zip(may_match, texts, strict=True)]
-    unscreened = any(r.patterns and not _screened(r) for r in rules)
+    unscreened = screen.unscreened
     tried = [(hit[i] or unscreened) and i not in protected for i in range(n)]
 
     def matches(rule: Rule, i: int) -> bool:
