@@ -61,15 +61,21 @@ class Prepared:
         return changelog.stable_id(self.document.doc, kind, rule, core, "", self.occurrences[passage.index])
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        """Pickle the signature rows as one stacked array: every document's prepared form is pickled
-        for the spill, and one array pickles and loads faster than a small array per passage."""
+        """Pickle the signature rows as one stacked array and the passages as plain tuples: every
+        document's prepared form is pickled for the spill, and one array pickles and loads faster
+        than a small array per passage, a tuple three times faster than a dataclass instance."""
         import numpy as np
 
-        values = {f: getattr(self, f) for f in _prepared_fields() if f != "signatures"}
+        values = {f: getattr(self, f) for f in _prepared_fields() if f not in ("signatures", "passages")}
+        doc = self.document.doc
+        passages: tuple[Any, ...] = self.passages
+        if all(p.doc == doc for p in self.passages):
+            passages = tuple((p.index, p.start, p.end, p.span_end, p.line, p.text, p.key, p.words)
+                             for p in self.passages)
         if not self.signatures:
-            return _unpickle_prepared, (values, (), (), None)
+            return _unpickle_prepared, (values, passages, (), (), None)
         channels, keys, rows = zip(*self.signatures, strict=True)
-        return _unpickle_prepared, (values, channels, keys, np.stack(rows))
+        return _unpickle_prepared, (values, passages, channels, keys, np.stack(rows))
 
 
 @lru_cache(maxsize=1)
@@ -79,10 +85,12 @@ def _prepared_fields() -> tuple[str, ...]:
     return tuple(f.name for f in fields(Prepared))
 
 
-def _unpickle_prepared(values: dict[str, Any], channels: tuple[str, ...], keys: tuple[str, ...],
-                       rows: Any) -> Prepared:
+def _unpickle_prepared(values: dict[str, Any], passages: tuple[Any, ...], channels: tuple[str, ...],
+                       keys: tuple[str, ...], rows: Any) -> Prepared:
+    doc = values["document"].doc
+    unpacked = tuple(p if isinstance(p, Passage) else Passage(doc, *p) for p in passages)
     signatures = tuple(zip(channels, keys, rows, strict=True)) if rows is not None else ()
-    return Prepared(**values, signatures=signatures)
+    return Prepared(**values, passages=unpacked, signatures=signatures)
 
 
 @lru_cache(maxsize=16)

@@ -13,7 +13,7 @@ from strategies import corpus, document
 
 from dedup import Config, clean, restore, write
 from dedup.changes import apply, invert
-from dedup.model import Document
+from dedup.model import Document, Passage
 from dedup.pipeline import plan, prepare
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -155,3 +155,22 @@ def test_a_removal_leaves_a_line_break_only_where_the_lines_would_join(lines: li
     assert invert(result.output, result.changes) == text
     (again,), _ = plan([prepare(Document("d.txt", result.output), Config())], Config())
     assert again.changes == ()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(document(), st.sampled_from(["text", "\ufeffCafÃ© &amp; crÃ¨me\n\n", "Title\n\nTitle\n"]))
+def test_a_prepared_document_survives_the_spill(text: str, prefix: str) -> None:
+    """Every prepared document is pickled to the spill (passages as tuples, signature rows as one
+    array) and loaded back by the planner and pass 2: it must come back field for field."""
+    import pickle
+
+    import numpy as np
+
+    item = prepare(Document("a/b.txt", prefix + text), Config())
+    back = pickle.loads(pickle.dumps(item, protocol=5))
+    assert back.passages == item.passages and all(type(p) is Passage for p in back.passages)
+    assert (back.document, back.repairs, back.boilerplate, back.suspects, back.occurrences, back.evidence) == (
+        item.document, item.repairs, item.boilerplate, item.suspects, item.occurrences, item.evidence)
+    assert [(c, k) for c, k, _ in back.signatures] == [(c, k) for c, k, _ in item.signatures]
+    assert all(np.array_equal(a, b) and a.dtype == b.dtype
+               for (_, _, a), (_, _, b) in zip(back.signatures, item.signatures, strict=True))
