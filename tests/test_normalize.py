@@ -291,3 +291,16 @@ def test_the_faster_badness_check_is_only_lent_to_ftfy_during_a_repair() -> None
     finally:
         normalize.is_bad = original  # type: ignore[assignment]
     assert len(seen) >= 2 and ftfy.is_bad is ftfy_is_bad  # once by the pre-check, then by ftfy
+
+    def failing(text: str, config: object = None) -> object:
+        assert ftfy.is_bad is normalize.is_bad  # lent for the call
+        raise RuntimeError("ftfy failed")
+
+    real_fix = ftfy.fix_and_explain
+    ftfy.fix_and_explain = failing  # type: ignore[assignment]
+    try:
+        with pytest.raises(RuntimeError):
+            repair_line("CafÃ© au lait")
+    finally:
+        ftfy.fix_and_explain = real_fix  # type: ignore[assignment]
+    assert ftfy.is_bad is ftfy_is_bad  # given back although the call raised

@@ -241,3 +241,4 @@ def test_same_letters_is_removing_the_non_letters_and_comparing(title: str, line
     if letters:
         assert _same_letters(line, letters) == (_NOT_LETTERS.sub("", line) == letters)
         assert _same_letters(title, letters)
+        assert _same_letters("« " + " - ".join(title) + " »", letters)  # the title with other separators
