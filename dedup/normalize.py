@@ -269,8 +269,10 @@ def _spots(text: str) -> list[int]:
         return sorted({m.start() for pattern in patterns for m in pattern.finditer(text)})
     import numpy as np
 
+    from .tokens import code_points
+
     table, pattern = chars
-    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    points = code_points(text)
     flags = table[np.minimum(points, 0x10000)]
     astral = np.flatnonzero(points > 0xFFFF)
     if len(astral):
