@@ -81,8 +81,7 @@ def segment_windows(values: Any, lengths: Sequence[int], n: int) -> tuple[Any, A
 
     Returns the window hashes of all segments, in order, and how many each segment has. The
     polynomial runs once over the whole array; windows that would straddle two segments are simply
-    not picked. Segments shorter than ``n`` (one window of their own width) are done one by one:
-    they are rare, since passages short in words get character shingles.
+    not picked. Segments shorter than ``n`` get one window of their own width.
     """
     lens = np.asarray(lengths, dtype=np.int64)
     counts = np.where(lens >= n, lens - n + 1, np.minimum(lens, 1))
@@ -117,11 +116,17 @@ def segment_windows(values: Any, lengths: Sequence[int], n: int) -> tuple[Any, A
             per = counts[full]
             within = np.arange(int(per.sum()), dtype=np.int64) - np.repeat(np.cumsum(per) - per, per)
             out[np.repeat(first_out[full], per) + within] = acc[np.repeat(starts[full], per) + within]
-        for i in np.flatnonzero((lens > 0) & (lens < n)).tolist():
-            short = np.uint32(0)
-            for v in values[starts[i]:starts[i] + lens[i]]:
-                short = short * _POLY + v
-            out[first_out[i]] = short
+        # Short segments (one window of their own width), a step per position for all of them at
+        # once: a whole page's menu lines are hundreds of them, and a Python loop over each one's
+        # values cost about 5 us a line.
+        short = np.flatnonzero((lens > 0) & (lens < n))
+        if len(short):
+            begin, width = starts[short], lens[short]
+            acc = np.zeros(len(short), dtype=np.uint32)
+            for j in range(int(width.max())):
+                live = width > j
+                acc[live] = acc[live] * _POLY + values[begin[live] + j]
+            out[first_out[short]] = acc
     return fmix32(out), counts
 
 

@@ -63,6 +63,23 @@ def test_fast_rows_equal_datasketch_with_the_same_hash_function(text: str, chann
     assert np.array_equal(fast, reference.hashvalues)
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.lists(texts, min_size=1, max_size=12), st.sampled_from(["word", "char"]), st.integers(1, 6))
+def test_rows_of_many_keys_at_once_equal_each_key_alone(many: list[str], channel: str, n: int) -> None:
+    """Keys signed together (segments of one array, short ones and long ones mixed) get the rows
+    each gets alone, which equal the rows of its explicit shingle set."""
+    from dedup.config import NeardupConfig
+    from dedup.neardup import set_signature, shingles, signature_rows
+    from dedup.normalize import fold
+
+    config = NeardupConfig(ngram=n, char_ngram=n)
+    keys = [fold(text) for text in many]
+    together = signature_rows(keys, channel, config)
+    for key, row in zip(keys, together, strict=True):
+        assert np.array_equal(row, signature_rows([key], channel, config)[0])
+        assert np.array_equal(row, set_signature(shingles(key, channel, config), channel, config))
+
+
 def test_a_document_row_is_the_minimum_of_its_passage_rows() -> None:
     from dedup.config import NeardupConfig
     from dedup.neardup import set_signature, signature_rows, word_shingles
