@@ -298,27 +298,65 @@ def _rule_for(steps: list[tuple[str, str]]) -> str:
     return sorted(rules)[0]
 
 
+@lru_cache(maxsize=1)
+def _ftfy_control_chars() -> Any:
+    """A pattern matching exactly the characters ftfy's ``remove_control_chars`` translates
+    (the keys of the installed ftfy's ``chardata.CONTROL_CHARS``), or None if it has no such table."""
+    table = getattr(getattr(ftfy, "chardata", None), "CONTROL_CHARS", None)
+    if not isinstance(table, dict) or not table or not all(isinstance(c, int) for c in table):
+        return None
+    return re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(table)) + "]")
+
+
+@lru_cache(maxsize=4)
+def _without_control_chars(own: Any) -> Any:
+    """ftfy's ``remove_control_chars`` (``own``), which returns a text with none of them as it is.
+
+    ``str.translate`` looks every character up in ftfy's table, about 29 us for a 550-character
+    paragraph, and ftfy runs it at least twice per repaired line; one C-level search finds that
+    there is nothing to remove in about a tenth of that. Same result: translating a text that
+    holds no key of the table changes nothing.
+    """
+    pattern = _ftfy_control_chars()
+
+    def remove_control_chars(text: str) -> str:
+        if pattern is not None and not pattern.search(text):
+            return text
+        fixed: str = own(text)
+        return fixed
+
+    return remove_control_chars
+
+
 def _fix_and_explain(line: str) -> tuple[str, Any]:
-    """``ftfy.fix_and_explain`` with this module's :func:`is_bad` standing in for ftfy's own while it runs.
+    """``ftfy.fix_and_explain`` with two faster stand-ins lent to ftfy while it runs: this module's
+    :func:`is_bad` for its own, and :func:`_without_control_chars` for its control-character fixer.
 
     A line with mojibake is a whole paragraph, and ftfy searches all of it with its badness
     pattern at every step of its loop (twice or more per line repaired, at about 0.2 us a
     character): lending it the windowed check took about 40 % off repairing the planted benchmark
-    corpus (1,096 repaired lines in its first 3,000 documents). The stand-in gives the same answer
-    for every text (tests/test_normalize.py checks it against ftfy's on generated text, and the
-    pre-check's assumptions against ftfy's pattern), so the repair is the same. ftfy calls
-    ``is_bad`` by its module-level name, which is swapped for the call and put back after it
-    (even when the call raises), so code outside the call sees ftfy's own. If an ftfy release stops
-    calling it by that name, the swap does nothing and ftfy runs its own.
+    corpus (1,096 repaired lines in its first 3,000 documents), and the control-character check
+    about a third of what was left. Each stand-in gives the same answer for every text
+    (tests/test_normalize.py checks them against ftfy's on generated text, and the pre-checks'
+    assumptions against ftfy's pattern and table), so the repair is the same. ftfy calls ``is_bad``
+    by its module-level name and its fixers through its ``FIXERS`` table; both are swapped for the
+    call and put back after it (even when the call raises), so code outside the call sees ftfy's
+    own. If an ftfy release stops calling them that way, the swap does nothing and ftfy runs its own.
     """
-    own = getattr(ftfy, "is_bad", None)
-    if own is None:
-        return ftfy.fix_and_explain(line, config=FTFY_CONFIG)
-    setattr(ftfy, "is_bad", is_bad)  # noqa: B010 - a module attribute ftfy does not export
+    own_bad = getattr(ftfy, "is_bad", None)
+    fixers = getattr(ftfy, "FIXERS", None)
+    own_control = fixers.get("remove_control_chars") if isinstance(fixers, dict) else None
+    if own_bad is not None:
+        setattr(ftfy, "is_bad", is_bad)  # noqa: B010 - a module attribute ftfy does not export
+    if own_control is not None:
+        fixers["remove_control_chars"] = _without_control_chars(own_control)  # type: ignore[index]
     try:
         return ftfy.fix_and_explain(line, config=FTFY_CONFIG)
     finally:
-        setattr(ftfy, "is_bad", own)  # noqa: B010
+        if own_bad is not None:
+            setattr(ftfy, "is_bad", own_bad)  # noqa: B010
+        if own_control is not None:
+            fixers["remove_control_chars"] = own_control  # type: ignore[index]
 
 
 def repair_line(line: str) -> tuple[str, str, str] | None:

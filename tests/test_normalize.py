@@ -304,3 +304,42 @@ def test_the_faster_badness_check_is_only_lent_to_ftfy_during_a_repair() -> None
     finally:
         ftfy.fix_and_explain = real_fix  # type: ignore[assignment]
     assert ftfy.is_bad is ftfy_is_bad  # given back although the call raised
+
+
+def test_the_control_character_check_is_only_lent_to_ftfy_during_a_repair() -> None:
+    """ftfy's control-character fixer is swapped in its FIXERS table for the call and given back
+    (also when the call raises); a repair that needs it still removes the characters."""
+    import ftfy
+    from ftfy.fixes import remove_control_chars
+
+    assert ftfy.FIXERS["remove_control_chars"] is remove_control_chars  # ftfy still looks it up there
+    lent = []
+
+    def failing(text: str, config: object = None) -> object:
+        lent.append(ftfy.FIXERS["remove_control_chars"])
+        raise RuntimeError("ftfy failed")
+
+    real_fix = ftfy.fix_and_explain
+    ftfy.fix_and_explain = failing  # type: ignore[assignment]
+    try:
+        with pytest.raises(RuntimeError):
+            repair_line("CafÃ© au lait")
+    finally:
+        ftfy.fix_and_explain = real_fix  # type: ignore[assignment]
+    assert lent and lent[0] is not remove_control_chars
+    assert ftfy.FIXERS["remove_control_chars"] is remove_control_chars
+    assert repair_line("CafÃ© au\x07 lait") == ("Café au lait", "repair-mojibake",
+                                                 "encode latin-1, decode utf-8, apply remove_control_chars")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.one_of(st.characters(), st.sampled_from(
+    [chr(c) for c in (0x00, 0x08, 0x0B, 0x0C, 0x1F, 0x7F, 0x85, 0x206A, 0x206F, 0xFEFF, 0xFFF9, 0xFFFC, 0xFFFD)])),
+    max_size=80))
+def test_the_control_character_stand_in_equals_ftfy(text: str) -> None:
+    from ftfy.fixes import remove_control_chars
+
+    from dedup.normalize import _ftfy_control_chars, _without_control_chars
+
+    assert _ftfy_control_chars() is not None  # the installed ftfy has the table the stand-in reads
+    assert _without_control_chars(remove_control_chars)(text) == remove_control_chars(text)
