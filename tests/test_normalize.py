@@ -255,17 +255,18 @@ def test_repairs_are_found_on_the_lines_a_line_by_line_pass_finds(parts: list[st
 @given(st.lists(st.sampled_from(_DAMAGE) | st.text(max_size=6), max_size=30))
 def test_spots_are_in_the_lines_the_patterns_find(parts: list[str]) -> None:
     """The table lookup of ``_spots`` marks exactly the lines that hold an entity, a control
-    character or (in non-ASCII text) a trigger character, one offset per line."""
-    from dedup.normalize import _CONTROL, _ENTITY, _spots, bad_trigger
+    character or (in non-ASCII text) a trigger character, one offset per line; whether there are
+    few such characters (lines found by searching) or many (by array operations)."""
+    from dedup.normalize import _CONTROL, _ENTITY, _FEW_SPOTS, _spots, bad_trigger
 
-    text = "".join(parts)
     trigger = bad_trigger()
     patterns = [_ENTITY, _CONTROL] + ([trigger] if trigger is not None else [])
-    expected = [n for n, line in enumerate(text.split("\n")) if any(p.search(line) for p in patterns)]
-    spots = _spots(text)
-    assert len(set(spots)) == len(spots) == len(expected)
-    assert [text.count("\n", 0, spot) for spot in spots] == expected
-    assert all(any(p.match(text, spot) for p in patterns) for spot in spots)
+    for text in ("".join(parts), "".join(parts) * _FEW_SPOTS):
+        expected = [n for n, line in enumerate(text.split("\n")) if any(p.search(line) for p in patterns)]
+        spots = _spots(text)
+        assert len(set(spots)) == len(spots) == len(expected)
+        assert [text.count("\n", 0, spot) for spot in spots] == expected
+        assert all(any(p.match(text, spot) for p in patterns) for spot in spots)
 
 
 def test_the_faster_badness_check_is_only_lent_to_ftfy_during_a_repair() -> None:
