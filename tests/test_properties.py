@@ -160,8 +160,9 @@ def test_a_removal_leaves_a_line_break_only_where_the_lines_would_join(lines: li
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(document(), st.sampled_from(["text", "\ufeffCafÃ© &amp; crÃ¨me\n\n", "Title\n\nTitle\n"]))
 def test_a_prepared_document_survives_the_spill(text: str, prefix: str) -> None:
-    """Every prepared document is pickled to the spill (passages as tuples, signature rows as one
-    array) and loaded back by the planner and pass 2: it must come back field for field."""
+    """Every prepared document is pickled to the spill (passages as tuples, without the text where
+    the document holds it, signature rows as the bytes of one array) and loaded back by the planner
+    and pass 2: it must come back field for field (a repaired passage's text is its own)."""
     import pickle
 
     import numpy as np
