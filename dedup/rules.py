@@ -764,15 +764,20 @@ def _check(rule: Rule, pattern: str) -> _Check:
         return _Check(rule, None, (), frozenset(), sys.maxsize)
     prefixes = prefilter.minimal_prefixes(found.prefixes)
     clauses = sorted({prefilter.shorter(c) for c in found.required()}, key=prefilter.selectivity)
-    # Beyond a few strings a clause costs more to test than the fullmatch it would save.
+    # Beyond a few strings a clause costs more to test on every text than the fullmatch it would
+    # save; tested only on the texts that pass the first clause, a longer one still pays.
+    chosen = [c for c in clauses if len(c) <= _MAX_CLAUSE][:2]
+    if len(chosen) < 2:
+        chosen += [c for c in clauses if _MAX_CLAUSE < len(c) <= _MAX_LATE_CLAUSE][:2 - len(chosen)]
     return _Check(rule, None if prefixes is None or "" in prefixes else tuple(sorted(prefixes)),
-                  tuple(tuple(sorted(c)) for c in clauses[:2] if len(c) <= _MAX_CLAUSE), found.forbidden,
+                  tuple(tuple(sorted(c)) for c in chosen), found.forbidden,
                   sys.maxsize if found.longest is None else found.longest,
                   # a pattern that may match the empty text may match any first character
                   None if found.nullable else found.initials)
 
 
 _MAX_CLAUSE = 16
+_MAX_LATE_CLAUSE = 32
 #: Characters whose absence rules out patterns on prose (a tag list has no full stop), tested on every passage.
 _KEY_CHARACTERS = ".,;:!?()"
 _STATIC_CACHE_LIMIT = 4096
