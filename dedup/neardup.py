@@ -235,25 +235,37 @@ class Memo:
         return [self._minhashes[(channel, k)] for k in keys]
 
 
-def passage_signatures(passages: Sequence[Passage], config: NeardupConfig) -> tuple[tuple[str, str, Any], ...]:
+def passage_signatures(passages: Sequence[Passage], config: NeardupConfig,
+                       tokens: tuple[Any, Any] | None = None) -> tuple[tuple[str, str, Any], ...]:
     """(channel, key, signature row) for every comparable passage: the per-document part of MinHash.
 
     Both channels go through one :func:`~dedup.signatures.minhash_flat` call: the permutations cost
     the same per shingle, but each call has a fixed cost that a document of a few passages feels.
+    ``tokens`` are the word hashes of all the passages' keys with the count per key, as
+    :func:`dedup.passages.split_tokens` found them; word shingles are then hashed from them
+    instead of finding the words again.
     """
     import numpy as np
 
-    from .signatures import minhash_flat
+    from .signatures import minhash_flat, segment_windows
 
     labels: list[tuple[str, str]] = []
     hashes, counts = [], []
     for channel in ("char", "word"):
-        keys = list(dict.fromkeys(p.key for p in passages if channel in channels(p.words, config)))
-        if keys:
+        firsts = {p.key: i for i, p in reversed(list(enumerate(passages))) if channel in channels(p.words, config)}
+        keys = sorted(firsts, key=firsts.__getitem__)  # distinct keys, in order of first passage
+        if not keys:
+            continue
+        if channel == "word" and tokens is not None:
+            words, per_passage = tokens
+            taken = np.zeros(len(passages), dtype=bool)
+            taken[[firsts[k] for k in keys]] = True
+            flat, per_key = segment_windows(words[np.repeat(taken, per_passage)], per_passage[taken], config.ngram)
+        else:
             flat, per_key = shingle_hashes(keys, channel, config)
-            hashes.append(flat)
-            counts.append(per_key)
-            labels.extend((channel, k) for k in keys)
+        hashes.append(flat)
+        counts.append(per_key)
+        labels.extend((channel, k) for k in keys)
     if not labels:
         return ()
     rows = minhash_flat(np.concatenate(hashes), np.concatenate(counts), config.num_perm, config.seed)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from .model import Change, Passage
 from .normalize import fold
-from .tokens import word_counts
+from .tokens import tokenize
 
 _OPEN_END = re.compile(r"[.!?:;…。！？\"”’)\]]\s*$")
 _LIST_START = re.compile(r"\s*([-*+•]|\d{1,3}[.)])\s")
@@ -49,6 +50,13 @@ def _repaired(text: str, start: int, end: int, repairs: Sequence[Change]) -> str
 
 def split(doc: str, text: str, repairs: Sequence[Change] = ()) -> list[Passage]:
     """The passages of ``text``, in order, with offsets into ``text``."""
+    return split_tokens(doc, text, repairs)[0]
+
+
+def split_tokens(doc: str, text: str, repairs: Sequence[Change] = ()) -> tuple[list[Passage], tuple[Any, Any]]:
+    """:func:`split`, and the hash of every word of every passage key with how many each key has
+    (:func:`dedup.tokens.tokenize`): counting words finds them anyway, and the signature stage
+    needs their hashes (:func:`dedup.neardup.passage_signatures`), so they are found once."""
     lines: list[tuple[int, int, int]] = []  # (start, content_end, number)
     pos = 0
     number = 1
@@ -82,7 +90,8 @@ def split(doc: str, text: str, repairs: Sequence[Change] = ()) -> list[Passage]:
 
     bodies = [_repaired(text, group[0][0], group[-1][1], ordered) for group in groups]
     keys = [fold(body) for body in bodies]
-    counts = word_counts(keys)  # all passages' words in one pass over the document
+    hashes, per_key = tokenize(keys)  # all passages' words in one pass over the document
+    counts: list[int] = per_key.tolist()
     passages: list[Passage] = []
     for i, group in enumerate(groups):
         span_end = groups[i + 1][0][0] if i + 1 < len(groups) else len(text)
@@ -90,4 +99,4 @@ def split(doc: str, text: str, repairs: Sequence[Change] = ()) -> list[Passage]:
             Passage(doc=doc, index=i, start=group[0][0], end=group[-1][1], span_end=span_end, line=group[0][2],
                     text=bodies[i], key=keys[i], words=counts[i])
         )
-    return passages
+    return passages, (hashes, per_key)

@@ -38,7 +38,7 @@ from .neardup import (
     word_shingles,
 )
 from .normalize import propose_repairs
-from .passages import joins, split
+from .passages import joins, split_tokens
 from .progress import Progress
 from .rules import MATCH_TIMEOUT, Decision, active_rules, find_boilerplate
 
@@ -139,7 +139,7 @@ def prepare(document: Document, config: Config) -> Prepared:
     """Repair, split and judge one document. Pure: the same document gives the same result."""
     repairs = [r for r in changelog.assign_ids(propose_repairs(document))
                if not (r.text and accepted(config, r.id, r.text))]
-    passages = split(document.doc, document.text, repairs)
+    passages, tokens = split_tokens(document.doc, document.text, repairs)
     seen: Counter[str] = Counter()
     occurrences = []
     for p in passages:
@@ -147,7 +147,7 @@ def prepare(document: Document, config: Config) -> Prepared:
         occurrences.append(seen[core])
         seen[core] += 1
     item = Prepared(document, tuple(repairs), tuple(passages), (), (), tuple(occurrences),
-                    passage_signatures(passages, config.neardup))
+                    passage_signatures(passages, config.neardup, tokens))
     return judge_boilerplate(item, passages, config)
 
 

@@ -144,15 +144,6 @@ def tokenize(keys: Sequence[str]) -> tuple[Any, Any]:
     return run_hashes(codes, starts, ends), _per_key(starts, keys)
 
 
-def word_counts(keys: Sequence[str]) -> list[int]:
-    """How many ``\\w+`` words each key has (``len(re.findall(r"\\w+", key))``), for all keys at once."""
-    if not keys:
-        return []
-    starts, _ = word_runs(code_points(SEPARATOR.join(keys)))
-    counts: list[int] = _per_key(starts, keys).tolist()
-    return counts
-
-
 def _per_key(starts: Any, keys: Sequence[str]) -> Any:
     """How many of the word ``starts`` fall in each key of ``SEPARATOR.join(keys)``."""
     lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))

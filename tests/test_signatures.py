@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import document
 
 from dedup.signatures import band_keys, lean_minhashes, signatures
 
@@ -99,3 +100,22 @@ def test_band_keys_for_any_band_width() -> None:
     keys = band_keys(rows, 1, 512)
     assert keys.shape == (2, 1) and keys[0, 0] != keys[1, 0]
     assert np.array_equal(band_keys(rows[:1], 2, 256)[0, :1], band_keys(rows[1:], 2, 256)[0, :1])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(document())
+def test_a_prepared_documents_signatures_are_those_of_its_comparable_keys(text: str) -> None:
+    """prepare() signs word shingles from the word hashes split() found: every comparable passage's
+    key has one row per channel it is compared in, equal to signing the key alone, and nothing else."""
+    from dedup.config import Config
+    from dedup.model import Document
+    from dedup.neardup import channels, signature_rows
+    from dedup.pipeline import prepare
+
+    config = Config()
+    item = prepare(Document("a.txt", text), config)
+    expected = list(dict.fromkeys((c, p.key) for c in ("char", "word") for p in item.passages
+                                  if c in channels(p.words, config.neardup)))
+    assert [(c, k) for c, k, _ in item.signatures] == expected
+    for channel, key, row in item.signatures:
+        assert np.array_equal(row, signature_rows([key], channel, config.neardup)[0])
