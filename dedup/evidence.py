@@ -42,6 +42,7 @@ import numpy as np
 
 from .config import EvidenceConfig
 from .model import Passage
+from .rules import is_prose, matching_text
 
 #: Affix sizes (in tokens) counted for each short line, at its start and at its end.
 AFFIX_SIZES = (2, 3, 4, 6, 8)
@@ -83,13 +84,18 @@ def affix_keys(key: str) -> tuple[int, tuple[tuple[int, int], ...]]:
     folded to 0) that leave at least one token over and hold a word or four tokens."""
     tokens = _TOKEN.findall(_DIGITS.sub("0", key))
     n = len(tokens)
+    # An affix of k tokens holds a word exactly when the first (last) token with a letter is among
+    # its k: found once from each end instead of searching every token of every affix.
+    first = next((i for i, t in enumerate(tokens) if _LETTER.search(t)), n)
+    last = next((i for i in range(n - 1, -1, -1) if _LETTER.search(tokens[i])), -1)
     found: list[tuple[int, int]] = []
     for k in AFFIX_SIZES:
         if k >= n:
             break
-        for code, part in ((k, tokens[:k]), (-k, tokens[n - k:])):
-            if k >= 4 or any(_LETTER.search(t) for t in part):
-                found.append((code, _affix_hash(f"{code}\x00" + " ".join(part))))
+        if k >= 4 or first < k:
+            found.append((k, _affix_hash(f"{k}\x00" + " ".join(tokens[:k]))))
+        if k >= 4 or last >= n - k:
+            found.append((-k, _affix_hash(f"{-k}\x00" + " ".join(tokens[n - k:]))))
     return n, tuple(found)
 
 
@@ -102,8 +108,6 @@ def _affix_hash(text: str) -> int:
 
 def document_lines(source: str, doc: str, passages: Sequence[Passage], removed: set[int],
                    config: EvidenceConfig) -> Lines:
-    from .rules import is_prose, matching_text
-
     longest = max(passages, key=lambda p: (len(p.key), p.key), default=None)
     article = _h64(longest.key if longest is not None else doc)
     short = tuple((p.index, _h64(p.key), p.index in removed) for p in passages

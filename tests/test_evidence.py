@@ -7,6 +7,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from conftest import write_corpus
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from strategies import WORDS
 
 from dedup import Config, clean
@@ -134,3 +136,28 @@ def test_a_page_s_own_numbered_steps_are_not_templates(tmp_path: Path) -> None:
         files[f"kitchen/r{i}.txt"] = "\n".join([f"Recipe number {i}", body[0], *steps, body[1], body[2]]) + "\n"
     found = changes(write_corpus(tmp_path / "c", files))
     assert not any(rule == "recurring-affix" for doc in found.values() for rule, _, _ in doc)
+
+
+def _affix_keys_reference(key: str) -> tuple[int, tuple[tuple[int, int], ...]]:
+    """affix_keys as first written: every token of every affix searched for a letter."""
+    from dedup.evidence import _DIGITS, _LETTER, _TOKEN, AFFIX_SIZES, _affix_hash
+
+    tokens = _TOKEN.findall(_DIGITS.sub("0", key))
+    n = len(tokens)
+    found: list[tuple[int, int]] = []
+    for k in AFFIX_SIZES:
+        if k >= n:
+            break
+        for code, part in ((k, tokens[:k]), (-k, tokens[n - k:])):
+            if k >= 4 or any(_LETTER.search(t) for t in part):
+                found.append((code, _affix_hash(f"{code}\x00" + " ".join(part))))
+    return n, tuple(found)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["the", "Ledger", "12", "2026", "_", "|", "·", "-", "²", "x1", "é", "漢字", "/"]),
+                max_size=14).map(" ".join))
+def test_affix_keys_equal_searching_every_token(key: str) -> None:
+    from dedup.evidence import affix_keys
+
+    assert affix_keys(key) == _affix_keys_reference(key)
