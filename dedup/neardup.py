@@ -36,9 +36,23 @@ from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
+import numpy as np
+
 from .config import NeardupConfig
 from .model import Passage
 from .normalize import words
+from .rules import ends_sentence, matching_text
+from .signatures import (
+    band_keys,
+    char_ngram_hash32,
+    char_ngram_hashes_of,
+    lean_minhashes,
+    minhash_flat,
+    minhash_rows,
+    segment_windows,
+    word_ngram_hash32,
+    word_ngram_hashes_of,
+)
 
 _HAS_WORD = re.compile(r"\w")
 
@@ -93,8 +107,6 @@ def is_headline(passage: Passage, config: NeardupConfig) -> bool:
     passage, only of a copy in its own document (a title printed twice). Shared by the cleaner
     and the hook.
     """
-    from .rules import ends_sentence, matching_text
-
     return passage.words < config.char_below_words and not ends_sentence(matching_text(passage.text))
 
 
@@ -142,8 +154,6 @@ def shingle_hashes(keys: Sequence[str], channel: str, config: NeardupConfig) -> 
     (:mod:`dedup.tokens`); character shingles run over the key's words joined by single spaces, from
     :func:`dedup.normalize.words` (they are only taken of short passages).
     """
-    from .signatures import char_ngram_hashes_of, word_ngram_hashes_of
-
     if channel == "word":
         return word_ngram_hashes_of(keys, config.ngram)
     return char_ngram_hashes_of([" ".join(words(key)) for key in keys], config.char_ngram)
@@ -155,18 +165,12 @@ def signature_rows(keys: Sequence[str], channel: str, config: NeardupConfig) -> 
     Equal to ``set_signature(shingles(key, channel, config), channel, config)`` (a test checks),
     but vectorised over all keys instead of hashing shingle strings one by one.
     """
-    from .signatures import minhash_flat
-
     flat, counts = shingle_hashes(keys, channel, config)
     return minhash_flat(flat, counts, config.num_perm, config.seed)
 
 
 def set_signature(shingle_set: Iterable[str], channel: str, config: NeardupConfig) -> Any:
     """The MinHash row of an explicit set of shingle strings (a document's union, for example)."""
-    import numpy as np
-
-    from .signatures import char_ngram_hash32, minhash_rows, word_ngram_hash32
-
     hash32 = word_ngram_hash32 if channel == "word" else char_ngram_hash32
     hashed = np.array([hash32(s.encode("utf-8")) for s in shingle_set], dtype=np.uint32)
     return minhash_rows([hashed], config.num_perm, config.seed)[0]
@@ -214,8 +218,6 @@ class Memo:
 
     def rows(self, channel: str, keys: Sequence[str]) -> Any:
         """Signature rows (uint32, one per key), computing those not yet known."""
-        import numpy as np
-
         fresh = [k for k in dict.fromkeys(keys) if (channel, k) not in self._rows]
         if fresh:
             computed = signature_rows(fresh, channel, self.config)
@@ -226,8 +228,6 @@ class Memo:
 
     def minhashes(self, channel: str, keys: Sequence[str]) -> list[Any]:
         """The same signatures as ``datasketch.LeanMinHash`` objects."""
-        from .signatures import lean_minhashes
-
         missing = [k for k in dict.fromkeys(keys) if (channel, k) not in self._minhashes]
         if missing:
             wrapped = lean_minhashes(self.rows(channel, missing), self.config.seed)
@@ -245,10 +245,6 @@ def passage_signatures(passages: Sequence[Passage], config: NeardupConfig,
     :func:`dedup.passages.split_tokens` found them; word shingles are then hashed from them
     instead of finding the words again.
     """
-    import numpy as np
-
-    from .signatures import minhash_flat, segment_windows
-
     labels: list[tuple[str, str]] = []
     hashes, counts = [], []
     for channel in ("char", "word"):
@@ -282,8 +278,6 @@ def bucket_pairs(keys: Any) -> tuple[Any, Any]:
     """Candidate pairs among entries (given in entry order) that share a key: every pair in small
     buckets, a star to the first member and a chain in big ones, so the work stays linear in the
     bucket's size. Returns two index arrays into ``keys``."""
-    import numpy as np
-
     order = np.argsort(keys, kind="stable")
     sorted_keys = keys[order]
     starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
@@ -343,8 +337,6 @@ def _candidate_pairs_sorted(signature_rows: Any, bands: int, rows: int) -> list[
     links the same members, so 100,000 copies of one document cost 200,000 pairs, not 5·10⁹. A
     digest collision can only add a candidate, which verification then rejects.
     """
-    from .signatures import band_keys
-
     if len(signature_rows) < 2:
         return []
     keys = band_keys(signature_rows, bands, rows).reshape(-1)
@@ -355,8 +347,6 @@ def _candidate_pairs_sorted(signature_rows: Any, bands: int, rows: int) -> list[
 
 def _owner_pairs_sorted(keys: Any, bands: int) -> list[tuple[int, int]]:
     """What :func:`_owner_pairs` gives, by sorting (for inputs too big for a dict to be faster)."""
-    import numpy as np
-
     n = len(keys) // bands
     owners = np.repeat(np.arange(n, dtype=np.int64), bands)
     a, c = bucket_pairs(keys)
@@ -588,8 +578,6 @@ def find_document_duplicates(documents: Sequence[Sequence[Passage]], config: Nea
     come from the passage rows already computed, and a document has shingles at all exactly when
     one of its kept keys has a word.
     """
-    import numpy as np
-
     bands, rows = choose_bands(config.threshold, config.num_perm, config.target_recall)
     accepted = accepted or set()
     kept_passages = [[p for p in passages if (d, p.index) not in exclude] for d, passages in enumerate(documents)]

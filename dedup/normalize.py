@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 import ftfy
+import numpy as np
 import regex
 from ftfy.badness import BADNESS_RE
 
@@ -243,8 +244,6 @@ def _spot_chars() -> tuple[Any, Any] | None:
     document). The table is read off the patterns themselves (one scan of every BMP character), so
     it says exactly what they say.
     """
-    import numpy as np
-
     trigger = bad_trigger()
     if trigger is None:
         return None
@@ -270,8 +269,6 @@ def _spots(text: str) -> list[int]:
     if chars is None:
         patterns = _SPOT_PATTERNS[:2] if text.isascii() else _SPOT_PATTERNS
         return sorted({m.start() for pattern in patterns for m in pattern.finditer(text)})
-    import numpy as np
-
     table, pattern = chars
     # Read in place (no copy): a code point above the table, astral, is looked up at its last
     # entry, False, and checked against the pattern below.

@@ -19,6 +19,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import regex
 
 from . import changes as changelog
@@ -68,8 +69,6 @@ class Prepared:
         several microseconds), a tuple three times faster than a dataclass instance, and a passage
         text already in the document need not be written and read a second time (a third of the
         pickle, which took 59 us a document before these last two)."""
-        import numpy as np
-
         values = {f: getattr(self, f) for f in _prepared_fields() if f not in ("signatures", "passages")}
         doc, text = self.document.doc, self.document.text
         passages: tuple[Any, ...] = self.passages
@@ -93,8 +92,6 @@ def _prepared_fields() -> tuple[str, ...]:
 
 def _unpickle_prepared(values: dict[str, Any], passages: tuple[Any, ...], channels: tuple[str, ...],
                        keys: tuple[str, ...], rows: tuple[str, bytes] | None) -> Prepared:
-    import numpy as np
-
     doc, text = values["document"].doc, values["document"].text
     unpacked = tuple(p if isinstance(p, Passage) else
                      Passage(doc, p[0], p[1], p[2], p[3], p[4], text[p[1]:p[2]] if p[5] is None else p[5], p[6], p[7])
