@@ -863,6 +863,12 @@ def _has_clauses(folded: str, clauses: tuple[tuple[str, ...], ...]) -> bool:
     return True
 
 
+def build_screen(rules: Sequence[Rule]) -> None:
+    """Build the screen of ``rules`` now (about 0.13 s): worker processes forked afterwards share it
+    instead of each building its own on its first document."""
+    _screen(rules)
+
+
 def _screen(rules: Sequence[Rule]) -> _Screen:
     """The screen of ``rules``, keyed by the identity of ``rules`` (the tuple :func:`active_rules`
     caches), which is kept alive so its id is never reused."""

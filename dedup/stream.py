@@ -47,7 +47,7 @@ from .model import Change, DocResult, Document, Skipped, Suspect
 from .neardup import bucket_pairs, choose_bands
 from .pipeline import Prepared, default_jobs, uses_affixes, uses_evidence
 from .progress import Progress
-from .rules import active_rules
+from .rules import active_rules, build_screen
 from .stages import (
     VET_MARGIN,
     Sketch,
@@ -412,7 +412,7 @@ def run(paths: Sequence[str | Path], config: Config, output: Path | None = None,
     global stage has run (before the first item is yielded).
     """
     shards = find_shards(paths, config, output)
-    active_rules(config)  # fail on a bad rule before reading anything
+    build_screen(active_rules(config))  # fail on a bad rule before reading anything; workers fork with it
     records = any(s.records for s in shards)
     jobs = jobs or default_jobs(10**9 if records else len(shards))
     configure(config)

@@ -62,6 +62,32 @@ def test_band_keys_spilled_in_many_pieces_give_the_same_result(corpus: Path, mon
     assert any(c.kind == "duplicate" for c in pieces.changes)
 
 
+def test_workers_share_the_rule_screen_the_run_built_before_they_forked(corpus: Path) -> None:
+    """The rule screen takes about 0.13 s to build; a run builds it once, before its workers fork
+    (where processes fork), not once per worker."""
+    import multiprocessing
+
+    from dedup import rules
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("workers are spawned here, and build their own screen")
+    rules._SCREENS.clear()
+    built = multiprocessing.get_context("fork").Value("i", 0)
+    original = rules._Screen.__init__
+
+    def counted(self: rules._Screen, *args: object) -> None:
+        with built.get_lock():
+            built.value += 1
+        original(self, *args)  # type: ignore[arg-type]
+
+    rules._Screen.__init__ = counted  # type: ignore[method-assign]
+    try:
+        result = clean([corpus], Config(), jobs=2)
+    finally:
+        rules._Screen.__init__ = original  # type: ignore[method-assign]
+    assert result.documents and built.value == 1
+
+
 def test_progress_draws_only_when_enabled() -> None:
     stream = io.StringIO()
     progress = Progress(10, stream=stream, enabled=True)
