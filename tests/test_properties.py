@@ -175,3 +175,24 @@ def test_a_prepared_document_survives_the_spill(text: str, prefix: str) -> None:
     assert [(c, k) for c, k, _ in back.signatures] == [(c, k) for c, k, _ in item.signatures]
     assert all(np.array_equal(a, b) and a.dtype == b.dtype
                for (_, _, a), (_, _, b) in zip(back.signatures, item.signatures, strict=True))
+
+
+@SETTINGS
+@given(document())
+def test_a_sketch_survives_the_trip_from_a_worker(text: str) -> None:
+    """Workers send every sketch to the main process pickled (its arrays as bytes): it must come
+    back equal, arrays with their dtype and shape (an empty one too)."""
+    import pickle
+
+    import numpy as np
+
+    from dedup.stages import configure, sketch
+
+    configure(Config())
+    found = sketch(Document("a/b.txt", text))
+    back = pickle.loads(pickle.dumps(found, protocol=5))
+    for name in ("keys", "low"):
+        mine, theirs = getattr(found, name), getattr(back, name)
+        assert mine.dtype == theirs.dtype and mine.shape == theirs.shape and np.array_equal(mine, theirs)
+    assert (back.lines, back.changes, back.suspects, back.prepared, back.fingerprint) == (
+        found.lines, found.changes, found.suspects, found.prepared, found.fingerprint)
