@@ -256,7 +256,7 @@ class BandSpill:
         self.bands = bands
         self.cutoff = threshold - VET_MARGIN
         self._keys: list[Any] = []  # (n, bands) per document, split into bands when flushed
-        self._docs, self._counts = array("I"), array("I")  # each document's number and entries
+        self._docs, self._counts = array("L"), array("L")  # each document's number and entries
         self._low: list[Any] = []
         self._buffered = 0
         self._width = 0
@@ -285,10 +285,10 @@ class BandSpill:
                 np.ascontiguousarray(keys[:, b]).tofile(fh)
         self._keys = []
         with open(self.folder / "docs.u32", "ab") as fh:
-            np.repeat(np.asarray(self._docs).astype(np.uint32), np.asarray(self._counts)).tofile(fh)
+            np.repeat(np.asarray(self._docs).astype(np.uint32), np.asarray(self._counts).astype(np.int64)).tofile(fh)
         with open(self.folder / "low.u8", "ab") as fh:
             np.concatenate(self._low).tofile(fh)
-        self._docs, self._counts = array("I"), array("I")
+        self._docs, self._counts = array("L"), array("L")
         self._low = []
         self._buffered = 0
 
