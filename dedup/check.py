@@ -36,6 +36,7 @@ from .neardup import (
     adds_content,
     channels,
     choose_bands,
+    document_row,
     document_shingles,
     is_headline,
     jaccard,
@@ -148,9 +149,9 @@ def _document_keys(item: Prepared, config: Config, bands: int, rows_per_band: in
     keys = [p.key for p in _kept(item) if p.key]
     if not keys:
         return None
-    # The signature of the union of the passages' shingles is the minimum of their rows (as in
-    # the cleaner's document stage), so no shingle string is hashed one by one here.
-    sig = np.minimum.reduce(signature_rows(keys, "word", config.neardup), axis=0)
+    # The row of the union of the passages' shingles, from the rows prepare() signed (as the
+    # cleaner's sketch takes it, so both give the same band keys).
+    sig = document_row(item.signatures, keys, config.neardup)
     return band_keys(np.stack([sig]), bands, rows_per_band)[0]
 
 

@@ -169,6 +169,21 @@ def signature_rows(keys: Sequence[str], channel: str, config: NeardupConfig) -> 
     return minhash_flat(flat, counts, config.num_perm, config.seed)
 
 
+def document_row(signatures: Iterable[tuple[str, str, Any]], keys: Iterable[str], config: NeardupConfig) -> Any:
+    """A whole document's MinHash row: the minimum of the word rows of its kept passages' ``keys``
+    (at least one), taken from ``signatures`` (a prepared document's rows) where they are there and
+    signed here otherwise (short passages are not compared in the word channel). The minimum of
+    the rows is the row of the union of the passages' shingles. Shared by the cleaner's sketch and
+    the hook's cache, so both give a document the same band keys."""
+    wanted = dict.fromkeys(keys)
+    known = [row for channel, key, row in signatures if channel == "word" and key in wanted]
+    signed = {key for channel, key, _ in signatures if channel == "word"}
+    missing = [key for key in wanted if key not in signed]
+    if missing:
+        known.extend(signature_rows(missing, "word", config))
+    return np.minimum.reduce(known)
+
+
 def set_signature(shingle_set: Iterable[str], channel: str, config: NeardupConfig) -> Any:
     """The MinHash row of an explicit set of shingle strings (a document's union, for example)."""
     hash32 = word_ngram_hash32 if channel == "word" else char_ngram_hash32

@@ -36,7 +36,7 @@ from .errors import InputError
 from .evidence import Finding, Lines
 from .formats import RAW, Row, json_style, record_json
 from .model import Change, DocResult, Document, Suspect
-from .neardup import choose_bands, signature_rows
+from .neardup import choose_bands, document_row
 from .pipeline import (
     PackedArray,
     Prepared,
@@ -135,21 +135,14 @@ def sketch(document: Document) -> Sketch:
     kept_keys = Counter(p.key for p in kept)
     rows: list[Any] = []
     salts: list[Any] = []
-    signed = {(channel, key) for channel, key, _ in item.signatures}
     for channel, key, row in item.signatures:
         # one entry per kept passage: a passage repeated within the document collides with itself
         rows.extend([row] * kept_keys[key])
         salts.extend([_SALT[channel]] * kept_keys[key])
     if nd.documents:
-        # The whole document's row: the minimum of its kept passages' word rows (the short ones,
-        # not compared in the word channel, signed here).
-        keys = dict.fromkeys(p.key for p in kept if p.key)
+        keys = [p.key for p in kept if p.key]
         if keys:
-            known = [row for channel, key, row in item.signatures if channel == "word" and key in keys]
-            missing = [k for k in keys if ("word", k) not in signed]
-            if missing:
-                known.extend(signature_rows(missing, "word", nd))
-            rows.append(np.minimum.reduce(known))
+            rows.append(document_row(item.signatures, keys, nd))
             salts.append(_SALT["doc"])
     if not rows:
         empty = np.zeros((0, bands), dtype=np.uint64)

@@ -92,6 +92,22 @@ def test_a_document_row_is_the_minimum_of_its_passage_rows() -> None:
                           set_signature(union, "word", config))
 
 
+def test_a_document_row_from_prepared_rows_is_the_row_of_its_union() -> None:
+    """document_row takes the word rows a prepared document has and signs the keys it lacks (short
+    passages, character rows only); the result is the row of the union of the keys' word shingles."""
+    from dedup.config import NeardupConfig
+    from dedup.neardup import document_row, set_signature, signature_rows, word_shingles
+
+    config = NeardupConfig()
+    long_key = "the first passage of the document runs on for quite a few words before it ends"
+    keys = [long_key, "a short title", "third", long_key]
+    given = [("word", long_key, signature_rows([long_key], "word", config)[0]),
+             ("char", "a short title", signature_rows(["a short title"], "char", config)[0])]
+    union = frozenset().union(*(word_shingles(k, config.ngram) for k in keys))
+    assert np.array_equal(document_row(given, keys, config), set_signature(union, "word", config))
+    assert np.array_equal(document_row((), keys, config), set_signature(union, "word", config))
+
+
 def test_band_keys_for_any_band_width() -> None:
     """A band as wide as a 512-permutation signature still gets keys; one differing value changes it."""
     rows = np.random.default_rng(3).integers(0, 2**32, (2, 512), dtype=np.uint32)
