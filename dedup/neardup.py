@@ -263,8 +263,11 @@ def passage_signatures(passages: Sequence[Passage], config: NeardupConfig,
     labels: list[tuple[str, str]] = []
     hashes, counts = [], []
     for channel in ("char", "word"):
-        firsts = {p.key: i for i, p in reversed(list(enumerate(passages))) if channel in channels(p.words, config)}
-        keys = sorted(firsts, key=firsts.__getitem__)  # distinct keys, in order of first passage
+        firsts: dict[str, int] = {}  # each distinct key's first passage, in passage order
+        for i, p in enumerate(passages):
+            if channel in channels(p.words, config):
+                firsts.setdefault(p.key, i)
+        keys = list(firsts)
         if not keys:
             continue
         if channel == "word" and tokens is not None:
