@@ -57,6 +57,39 @@ def split_tokens(doc: str, text: str, repairs: Sequence[Change] = ()) -> tuple[l
     """:func:`split`, and the hash of every word of every passage key with how many each key has
     (:func:`dedup.tokens.tokenize`): counting words finds them anyway, and the signature stage
     needs their hashes (:func:`dedup.neardup.passage_signatures`), so they are found once."""
+    return split_many([(doc, text, repairs)])[0]
+
+
+def split_many(documents: Sequence[tuple[str, str, Sequence[Change]]]) -> list[tuple[list[Passage], tuple[Any, Any]]]:
+    """:func:`split_tokens` of several documents (doc, text, repairs) at once.
+
+    The words of all their keys are hashed by one :func:`~dedup.tokens.tokenize` call: it costs a
+    dozen array operations whatever the length of its input, which a single document of a few
+    passages feels (a batch of 16 documents took half the time per document of one at a time).
+    """
+    grouped = [_passage_bodies(text, repairs) for _doc, text, repairs in documents]
+    keys = [fold(body) for _groups, bodies in grouped for body in bodies]
+    hashes, per_key = tokenize(keys)
+    counts: list[int] = per_key.tolist()
+    out: list[tuple[list[Passage], tuple[Any, Any]]] = []
+    key_at = word_at = 0
+    for (doc, text, _repairs), (groups, bodies) in zip(documents, grouped, strict=True):
+        passages: list[Passage] = []
+        for i, group in enumerate(groups):
+            span_end = groups[i + 1][0][0] if i + 1 < len(groups) else len(text)
+            passages.append(Passage(doc=doc, index=i, start=group[0][0], end=group[-1][1], span_end=span_end,
+                                    line=group[0][2], text=bodies[i], key=keys[key_at + i],
+                                    words=counts[key_at + i]))
+        words = sum(counts[key_at:key_at + len(groups)])
+        out.append((passages, (hashes[word_at:word_at + words], per_key[key_at:key_at + len(groups)])))
+        key_at += len(groups)
+        word_at += words
+    return out
+
+
+def _passage_bodies(text: str, repairs: Sequence[Change]) -> tuple[list[list[tuple[int, int, int]]], list[str]]:
+    """The passages of ``text`` as groups of lines (start, content end, line number) and the
+    repaired text of each."""
     lines: list[tuple[int, int, int]] = []  # (start, content_end, number)
     pos = 0
     number = 1
@@ -87,16 +120,4 @@ def split_tokens(doc: str, text: str, repairs: Sequence[Change] = ()) -> tuple[l
             continue
         groups.append([(start, content_end, num)])
         previous_blank = False
-
-    bodies = [_repaired(text, group[0][0], group[-1][1], ordered) for group in groups]
-    keys = [fold(body) for body in bodies]
-    hashes, per_key = tokenize(keys)  # all passages' words in one pass over the document
-    counts: list[int] = per_key.tolist()
-    passages: list[Passage] = []
-    for i, group in enumerate(groups):
-        span_end = groups[i + 1][0][0] if i + 1 < len(groups) else len(text)
-        passages.append(
-            Passage(doc=doc, index=i, start=group[0][0], end=group[-1][1], span_end=span_end, line=group[0][2],
-                    text=bodies[i], key=keys[i], words=counts[i])
-        )
-    return passages, (hashes, per_key)
+    return groups, [_repaired(text, group[0][0], group[-1][1], ordered) for group in groups]

@@ -35,11 +35,11 @@ from .neardup import (
     find_duplicates,
     is_headline,
     jaccard,
-    passage_signatures,
+    passage_signatures_many,
     word_shingles,
 )
 from .normalize import propose_repairs
-from .passages import joins, split_tokens
+from .passages import joins, split_many
 from .progress import Progress
 from .rules import MATCH_TIMEOUT, Decision, active_rules, find_boilerplate
 
@@ -146,18 +146,27 @@ def judge_boilerplate(item: Prepared, passages: Sequence[Passage], config: Confi
 
 def prepare(document: Document, config: Config) -> Prepared:
     """Repair, split and judge one document. Pure: the same document gives the same result."""
-    repairs = [r for r in changelog.assign_ids(propose_repairs(document))
-               if not (r.text and accepted(config, r.id, r.text))]
-    passages, tokens = split_tokens(document.doc, document.text, repairs)
-    seen: Counter[str] = Counter()
-    occurrences = []
-    for p in passages:
-        core = document.text[p.start:p.end]
-        occurrences.append(seen[core])
-        seen[core] += 1
-    item = Prepared(document, tuple(repairs), tuple(passages), (), (), tuple(occurrences),
-                    passage_signatures(passages, config.neardup, tokens))
-    return judge_boilerplate(item, passages, config)
+    return prepare_many([document], config)[0]
+
+
+def prepare_many(documents: Sequence[Document], config: Config) -> list[Prepared]:
+    """:func:`prepare` of each document, with the array work of splitting and signing done once for
+    all of them (:func:`~dedup.passages.split_many`, :func:`~dedup.neardup.passage_signatures_many`)."""
+    repairs = [[r for r in changelog.assign_ids(propose_repairs(document))
+                if not (r.text and accepted(config, r.id, r.text))] for document in documents]
+    split = split_many([(d.doc, d.text, r) for d, r in zip(documents, repairs, strict=True)])
+    signatures = passage_signatures_many(split, config.neardup)
+    out = []
+    for document, fixes, (passages, _tokens), signed in zip(documents, repairs, split, signatures, strict=True):
+        seen: Counter[str] = Counter()
+        occurrences = []
+        for p in passages:
+            core = document.text[p.start:p.end]
+            occurrences.append(seen[core])
+            seen[core] += 1
+        item = Prepared(document, tuple(fixes), tuple(passages), (), (), tuple(occurrences), signed)
+        out.append(judge_boilerplate(item, passages, config))
+    return out
 
 
 def source_of(doc: str, how: str) -> str:

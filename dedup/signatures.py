@@ -76,7 +76,7 @@ def _windows(values: Any, n: int) -> Any:
     return fmix32(acc)
 
 
-def segment_windows(values: Any, lengths: Sequence[int], n: int) -> tuple[Any, Any]:
+def segment_windows(values: Any, lengths: Any, n: int) -> tuple[Any, Any]:
     """:func:`_windows` of each segment of ``values`` (consecutive runs of ``lengths``), in one pass.
 
     Returns the window hashes of all segments, in order, and how many each segment has. The

@@ -66,6 +66,7 @@ from .pipeline import uses_affixes, uses_evidence
 from .progress import Progress
 from .rules import active_rules
 from .stages import (
+    SKETCH_BATCH,
     VET_MARGIN,
     Verdict,
     components,
@@ -75,7 +76,7 @@ from .stages import (
     finish,
     plan_component,
     record_fields,
-    sketch,
+    sketch_many,
     vet,
 )
 from .stream import Item, fields_of, find_shards, read_shard, unfetched
@@ -170,13 +171,22 @@ def _cleaned(paths: Sequence[str | Path], config: Config, output: Path | None, s
         for i, data in part:
             ordinal = 0
             empty = True
+            batch: list[Document] = []  # sketched together (see sketch_many), yielded in order
             for _row, item in read_shard(shard_list.value[i], fields, data):
                 empty = False
                 if isinstance(item, Document):
-                    yield i, ordinal, sketch(item)
+                    batch.append(item)
+                    if len(batch) < SKETCH_BATCH:
+                        continue
+                for found in sketch_many(batch):
+                    yield i, ordinal, found
                     ordinal += 1
-                else:  # a skipped file or record keeps its place, so pass 2 can zip with this
+                batch = []
+                if not isinstance(item, Document):  # a skipped file or record keeps its place, so pass 2 can zip
                     yield i, SKIPPED, None
+            for found in sketch_many(batch):
+                yield i, ordinal, found
+                ordinal += 1
             if empty:  # a shard without records keeps a place too, so pass 2 can tell if it gained some
                 yield i, EMPTY, None
 

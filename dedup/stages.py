@@ -7,9 +7,10 @@ document's verdict back to it in input order. Everything that decides what happe
 is here (or below, in :mod:`dedup.pipeline`), so the engines hold no cleaning logic and give the
 same output by construction:
 
-- :func:`sketch`: the per-document stages (read, repair, boilerplate, passages, signatures) and
-  what the global stage needs of them: band keys, vetting bytes, evidence lines, the changes the
-  document gets alone, and its prepared form;
+- :func:`sketch` (and :func:`sketch_many`, which engines call on batches of documents): the
+  per-document stages (read, repair, boilerplate, passages, signatures) and what the global stage
+  needs of them: band keys, vetting bytes, evidence lines, the changes the document gets alone,
+  and its prepared form;
 - :func:`vet`: whether a candidate pair of entries is similar enough to link their documents;
 - :func:`components`: connected components of the linked documents (on one machine, or on a
   driver once a distributed engine has shrunk the edge set);
@@ -25,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import pickle
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -45,7 +47,7 @@ from .pipeline import (
     pack_array,
     passage_changes,
     plan,
-    prepare,
+    prepare_many,
     unpack_array,
     with_evidence,
 )
@@ -126,32 +128,53 @@ def alone_changes(item: Prepared) -> tuple[Change, ...]:
 
 def sketch(document: Document) -> Sketch:
     """Worker: run the per-document stages and keep what the global stage needs."""
+    return sketch_many([document])[0]
+
+
+#: Documents an engine hands :func:`sketch_many` at once: the array steps of splitting and
+#: signing cost about 100 us a document one at a time and about half that in batches of 16, and
+#: bigger batches gain little more (measured on the planted benchmark corpus).
+SKETCH_BATCH = 16
+
+
+def sketch_many(documents: Sequence[Document]) -> list[Sketch]:
+    """:func:`sketch` of each document, with the array steps run once for all of them."""
     config = current_config()
     nd = config.neardup
-    item = prepare(document, config)
     bands, rows_per_band = choose_bands(nd.threshold, nd.num_perm, nd.target_recall)
-    removed = {d.index for d in item.boilerplate}
-    kept = [p for p in item.passages if p.index not in removed]
-    kept_keys = Counter(p.key for p in kept)
+    items = prepare_many(documents, config)
     rows: list[Any] = []
     salts: list[Any] = []
-    for channel, key, row in item.signatures:
-        # one entry per kept passage: a passage repeated within the document collides with itself
-        rows.extend([row] * kept_keys[key])
-        salts.extend([_SALT[channel]] * kept_keys[key])
-    if nd.documents:
-        keys = [p.key for p in kept if p.key]
-        if keys:
-            rows.append(document_row(item.signatures, keys, nd))
-            salts.append(_SALT["doc"])
-    if not rows:
-        empty = np.zeros((0, bands), dtype=np.uint64)
-        return Sketch(evidence_lines(item, config), empty, np.zeros((0, nd.num_perm), dtype=np.uint8),
-                      alone_changes(item), item.suspects, pickle.dumps(item, protocol=5), fingerprint(document))
-    stacked = np.stack(rows)
-    keys_array = band_keys(stacked, bands, rows_per_band) ^ np.array(salts, dtype=np.uint64)[:, None]
-    return Sketch(evidence_lines(item, config), keys_array, (stacked & 0xFF).astype(np.uint8),
-                  alone_changes(item), item.suspects, pickle.dumps(item, protocol=5), fingerprint(document))
+    sizes: list[int] = []
+    for item in items:
+        before = len(rows)
+        removed = {d.index for d in item.boilerplate}
+        kept = [p for p in item.passages if p.index not in removed]
+        kept_keys = Counter(p.key for p in kept)
+        for channel, key, row in item.signatures:
+            # one entry per kept passage: a passage repeated within the document collides with itself
+            rows.extend([row] * kept_keys[key])
+            salts.extend([_SALT[channel]] * kept_keys[key])
+        if nd.documents:
+            keys = [p.key for p in kept if p.key]
+            if keys:
+                rows.append(document_row(item.signatures, keys, nd))
+                salts.append(_SALT["doc"])
+        sizes.append(len(rows) - before)
+    if rows:
+        stacked = np.stack(rows)
+        keys_array = band_keys(stacked, bands, rows_per_band) ^ np.array(salts, dtype=np.uint64)[:, None]
+        low = (stacked & 0xFF).astype(np.uint8)
+    else:
+        keys_array = np.zeros((0, bands), dtype=np.uint64)
+        low = np.zeros((0, nd.num_perm), dtype=np.uint8)
+    out = []
+    at = 0
+    for document, item, size in zip(documents, items, sizes, strict=True):
+        out.append(Sketch(evidence_lines(item, config), keys_array[at:at + size], low[at:at + size],
+                          alone_changes(item), item.suspects, pickle.dumps(item, protocol=5), fingerprint(document)))
+        at += size
+    return out
 
 
 #: A candidate pair is linked when its b-bit estimate reaches ``threshold - VET_MARGIN``

@@ -33,7 +33,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import numpy as np
 
@@ -49,6 +49,7 @@ from .pipeline import Prepared, default_jobs, uses_affixes, uses_evidence
 from .progress import Progress
 from .rules import active_rules, build_screen
 from .stages import (
+    SKETCH_BATCH,
     VET_MARGIN,
     Sketch,
     Verdict,
@@ -59,9 +60,11 @@ from .stages import (
     finish,
     plan_component,
     record_fields,
-    sketch,
+    sketch_many,
     vet,
 )
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -147,27 +150,39 @@ class PreparedSpill:
 _OWN_SPILL: tuple[str, str, IO[bytes], int] | None = None
 
 
-def sketch_to_spill(task: tuple[str, Document]) -> tuple[Sketch, tuple[str, int]]:
-    """Worker: :func:`~dedup.stages.sketch` a document, append its prepared form to this worker's
-    own file in the run's spill folder, and return the sketch without it and where it is.
+def sketch_to_spill(task: tuple[str, list[Document]]) -> list[tuple[Sketch, tuple[str, int]]]:
+    """Worker: :func:`~dedup.stages.sketch_many` a batch of documents, append their prepared forms
+    to this worker's own file in the run's spill folder, and return the sketches without them and
+    where each is.
 
-    The file is written unbuffered, one ``write`` per document, so the main process (or another
+    The file is written unbuffered, one ``write`` per batch, so the main process (or another
     worker) may read a document back as soon as its location has been returned.
     """
     global _OWN_SPILL
-    folder, document = task
-    found = sketch(document)
+    folder, documents = task
+    found = sketch_many(documents)
     if _OWN_SPILL is None or _OWN_SPILL[0] != folder:
         if _OWN_SPILL is not None:
             _OWN_SPILL[2].close()
         path = str(Path(folder) / f"prepared-{os.getpid()}.pickle")
         _OWN_SPILL = (folder, path, open(path, "ab", buffering=0), 0)  # noqa: SIM115 - kept open
     _, path, fh, offset = _OWN_SPILL
-    view = memoryview(found.prepared)
+    out = []
+    for one in found:
+        out.append((replace(one, prepared=b""), (path, offset)))
+        offset += len(one.prepared)
+    view = memoryview(b"".join(one.prepared for one in found))
     while view:
         view = view[fh.write(view) or 0:]
-    _OWN_SPILL = (folder, path, fh, offset + len(found.prepared))
-    return replace(found, prepared=b""), (path, offset)
+    _OWN_SPILL = (folder, path, fh, offset)
+    return out
+
+
+def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """``items`` in lists of ``size`` (the last one shorter), read lazily."""
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
 
 
 # ---- reading ------------------------------------------------------------------------------------
@@ -388,15 +403,17 @@ def _init_worker(config: Config) -> None:
 BATCH = 2048
 
 
-def _map(pool: Any, func: Any, tasks: Iterable[Any]) -> Iterator[Any]:
+def _map(pool: Any, func: Any, tasks: Iterable[Any], chunksize: int = 16, ahead: int = BATCH) -> Iterator[Any]:
+    """``func`` of each task, in order, in the pool's workers (or here, without one): ``ahead``
+    tasks are handed out at once, ``chunksize`` to a message."""
     if pool is None:
         yield from map(func, tasks)
         return
     it = iter(tasks)
     running: Iterator[Any] | None = None
     while True:
-        chunk = list(islice(it, BATCH))
-        following = pool.imap(func, chunk, chunksize=16) if chunk else None
+        chunk = list(islice(it, ahead))
+        following = pool.imap(func, chunk, chunksize=chunksize) if chunk else None
         if running is not None:
             yield from running
         if following is None:
@@ -439,9 +456,12 @@ def run(paths: Sequence[str | Path], config: Config, output: Path | None = None,
             prepared = PreparedSpill(folder / "prepared.pickle")
             sketches: Iterator[tuple[Sketch, tuple[str, int] | None]]
             if pool is None:
-                sketches = ((found, None) for found in map(sketch, counted()))
-            else:
-                sketches = _map(pool, sketch_to_spill, ((str(folder), doc) for doc in counted()))
+                sketches = ((found, None) for batch in batches(counted(), SKETCH_BATCH)
+                            for found in sketch_many(batch))
+            else:  # a task is a batch of documents, sent one at a time
+                tasks = ((str(folder), batch) for batch in batches(counted(), SKETCH_BATCH))
+                done = _map(pool, sketch_to_spill, tasks, chunksize=1, ahead=BATCH // SKETCH_BATCH)
+                sketches = (pair for found in done for pair in found)
             with open(folder / "alone.pickle", "wb") as alone:
                 for sketch_, where in sketches:
                     seen.extend(sketch_.fingerprint)

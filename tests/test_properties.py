@@ -196,3 +196,27 @@ def test_a_sketch_survives_the_trip_from_a_worker(text: str) -> None:
         assert mine.dtype == theirs.dtype and mine.shape == theirs.shape and np.array_equal(mine, theirs)
     assert (back.lines, back.changes, back.suspects, back.prepared, back.fingerprint) == (
         found.lines, found.changes, found.suspects, found.prepared, found.fingerprint)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(document(), st.sampled_from(["", "\n\n", "Short title\n\nAnother short line"])),
+                min_size=1, max_size=5))
+def test_sketching_a_batch_is_sketching_each_document_alone(texts: list[str]) -> None:
+    """Engines sketch documents in batches (the array steps run once for all of them): each
+    document's sketch, prepared form included, must be what sketching it alone gives, whatever
+    its neighbours (empty documents and documents with only short passages too)."""
+    import numpy as np
+
+    from dedup.stages import configure, sketch, sketch_many
+
+    configure(Config())
+    documents = [Document(f"d{i}.txt", text) for i, text in enumerate(texts)]
+    together = sketch_many(documents)
+    assert len(together) == len(documents)
+    for one, found in zip(documents, together, strict=True):
+        alone = sketch(one)
+        for name in ("keys", "low"):
+            mine, theirs = getattr(found, name), getattr(alone, name)
+            assert mine.dtype == theirs.dtype and mine.shape == theirs.shape and np.array_equal(mine, theirs)
+        assert (found.lines, found.changes, found.suspects, found.prepared, found.fingerprint) == (
+            alone.lines, alone.changes, alone.suspects, alone.prepared, alone.fingerprint)
