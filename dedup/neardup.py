@@ -175,13 +175,28 @@ def document_row(signatures: Iterable[tuple[str, str, Any]], keys: Iterable[str]
     signed here otherwise (short passages are not compared in the word channel). The minimum of
     the rows is the row of the union of the passages' shingles. Shared by the cleaner's sketch and
     the hook's cache, so both give a document the same band keys."""
-    wanted = dict.fromkeys(keys)
-    known = [row for channel, key, row in signatures if channel == "word" and key in wanted]
-    signed = {key for channel, key, _ in signatures if channel == "word"}
-    missing = [key for key in wanted if key not in signed]
-    if missing:
-        known.extend(signature_rows(missing, "word", config))
-    return np.minimum.reduce(known)
+    return document_rows([(signatures, keys)], config)[0]
+
+
+def document_rows(documents: Sequence[tuple[Iterable[tuple[str, str, Any]], Iterable[str]]],
+                  config: NeardupConfig) -> list[Any]:
+    """:func:`document_row` of several documents (signatures, keys), the missing word rows of all
+    of them signed in one call."""
+    found: list[list[Any]] = []
+    missing: list[list[str]] = []
+    for signatures, keys in documents:
+        wanted = dict.fromkeys(keys)
+        found.append([row for channel, key, row in signatures if channel == "word" and key in wanted])
+        signed = {key for channel, key, _ in signatures if channel == "word"}
+        missing.append([key for key in wanted if key not in signed])
+    every = [key for keys in missing for key in keys]
+    if every:
+        rows = signature_rows(every, "word", config)
+        at = 0
+        for known, keys in zip(found, missing, strict=True):
+            known.extend(rows[at:at + len(keys)])
+            at += len(keys)
+    return [np.minimum.reduce(known) for known in found]
 
 
 def set_signature(shingle_set: Iterable[str], channel: str, config: NeardupConfig) -> Any:

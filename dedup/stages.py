@@ -37,8 +37,8 @@ from .config import Config
 from .errors import InputError
 from .evidence import Finding, Lines
 from .formats import RAW, Row, json_style, record_json
-from .model import Change, DocResult, Document, Suspect
-from .neardup import choose_bands, document_row
+from .model import Change, DocResult, Document, Passage, Suspect
+from .neardup import choose_bands, document_rows
 from .pipeline import (
     PackedArray,
     Prepared,
@@ -131,6 +131,11 @@ def sketch(document: Document) -> Sketch:
     return sketch_many([document])[0]
 
 
+def _kept_passages(item: Prepared) -> list[Passage]:
+    removed = {d.index for d in item.boilerplate}
+    return [p for p in item.passages if p.index not in removed]
+
+
 #: Documents an engine hands :func:`sketch_many` at once: the array steps of splitting and
 #: signing cost about 100 us a document one at a time and about half that in batches of 16, and
 #: bigger batches gain little more (measured on the planted benchmark corpus).
@@ -143,23 +148,23 @@ def sketch_many(documents: Sequence[Document]) -> list[Sketch]:
     nd = config.neardup
     bands, rows_per_band = choose_bands(nd.threshold, nd.num_perm, nd.target_recall)
     items = prepare_many(documents, config)
+    kept = [_kept_passages(item) for item in items]
+    whole = [[p.key for p in passages if p.key] if nd.documents else [] for passages in kept]
+    wholes = iter(document_rows([(item.signatures, keys) for item, keys in zip(items, whole, strict=True) if keys],
+                                nd))
     rows: list[Any] = []
     salts: list[Any] = []
     sizes: list[int] = []
-    for item in items:
+    for item, passages, keys in zip(items, kept, whole, strict=True):
         before = len(rows)
-        removed = {d.index for d in item.boilerplate}
-        kept = [p for p in item.passages if p.index not in removed]
-        kept_keys = Counter(p.key for p in kept)
+        kept_keys = Counter(p.key for p in passages)
         for channel, key, row in item.signatures:
             # one entry per kept passage: a passage repeated within the document collides with itself
             rows.extend([row] * kept_keys[key])
             salts.extend([_SALT[channel]] * kept_keys[key])
-        if nd.documents:
-            keys = [p.key for p in kept if p.key]
-            if keys:
-                rows.append(document_row(item.signatures, keys, nd))
-                salts.append(_SALT["doc"])
+        if keys:  # the whole document's row
+            rows.append(next(wholes))
+            salts.append(_SALT["doc"])
         sizes.append(len(rows) - before)
     if rows:
         stacked = np.stack(rows)
