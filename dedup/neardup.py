@@ -85,6 +85,20 @@ def word_shingles(key: str, n: int) -> frozenset[str]:
     return frozenset(map(" ".join, zip(*(tokens[i:] for i in range(n)), strict=False)))
 
 
+def word_grams(key: str, n: int) -> frozenset[tuple[str, ...]]:
+    """:func:`word_shingles` with each shingle as the tuple of its words instead of their join.
+
+    Words (``\\w+``) hold no space, so two shingles are equal as tuples exactly when they are equal
+    joined, and sets of either have the same Jaccard similarity. ``zip`` makes the tuples itself:
+    building a set took about 60 % of the time of joining, and unions and intersections less too
+    (tuples hash from their words' cached hashes). The planner compares documents' sets of these.
+    """
+    tokens = words(key)
+    if len(tokens) <= n:
+        return frozenset([tokens]) if tokens else frozenset()
+    return frozenset(zip(*(tokens[i:] for i in range(n)), strict=False))
+
+
 def char_shingles(key: str, n: int) -> frozenset[str]:
     text = " ".join(words(key))
     if len(text) <= n:
@@ -92,7 +106,7 @@ def char_shingles(key: str, n: int) -> frozenset[str]:
     return frozenset(text[i:i + n] for i in range(len(text) - n + 1))
 
 
-def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+def jaccard(a: frozenset[Any], b: frozenset[Any]) -> float:
     if not a and not b:
         return 1.0
     inter = len(a & b)
@@ -231,7 +245,7 @@ class Memo:
 
     def __init__(self, config: NeardupConfig) -> None:
         self.config = config
-        self._shingles: dict[tuple[str, str], frozenset[str]] = {}
+        self._shingles: dict[tuple[str, str], frozenset[Any]] = {}
         self._minhashes: dict[tuple[str, str], Any] = {}
         self._rows: dict[tuple[str, str], Any] = {}
 
@@ -240,10 +254,13 @@ class Memo:
         for channel, key, row in rows:
             self._rows.setdefault((channel, key), row)
 
-    def shingles(self, channel: str, key: str) -> frozenset[str]:
+    def shingles(self, channel: str, key: str) -> frozenset[Any]:
+        """The key's shingles in the channel: strings of characters, or tuples of words
+        (:func:`word_grams`); sets from one memo are compared only with each other."""
         found = self._shingles.get((channel, key))
         if found is None:
-            found = self._shingles[(channel, key)] = shingles(key, channel, self.config)
+            found = self._shingles[(channel, key)] = (word_grams(key, self.config.ngram) if channel == "word"
+                                                      else char_shingles(key, self.config.char_ngram))
         return found
 
     def rows(self, channel: str, keys: Sequence[str]) -> Any:
@@ -587,13 +604,15 @@ class DocumentDuplicate:
     similarity: float
 
 
-def document_shingles(passages: Iterable[Passage], config: NeardupConfig, memo: Memo | None = None) -> frozenset[str]:
-    """A document's shingles: the union of its passages' word n-grams.
+def document_shingles(passages: Iterable[Passage], config: NeardupConfig,
+                       memo: Memo | None = None) -> frozenset[Any]:
+    """A document's shingles: the union of its passages' word n-grams (strings, or with a ``memo``
+    its tuples of words: compare a set only with sets made the same way).
 
     Using the union (n-grams never span two passages) makes a document's MinHash the element-wise
     minimum of its passages' rows, which the per-document stage has already computed.
     """
-    out: set[str] = set()
+    out: set[Any] = set()
     for p in passages:
         out |= memo.shingles("word", p.key) if memo else word_shingles(p.key, config.ngram)
     return frozenset(out)
@@ -614,10 +633,10 @@ class _DocumentSimilarity:
         self._config = config
         self._memo = memo
         self._keys = [frozenset(p.key for p in ps) for ps in passages]
-        self._sets: dict[int, frozenset[str]] = {}
+        self._sets: dict[int, frozenset[Any]] = {}
         self._scores: dict[tuple[int, int], float] = {}
 
-    def _shingles(self, d: int) -> frozenset[str]:
+    def _shingles(self, d: int) -> frozenset[Any]:
         found = self._sets.get(d)
         if found is None:
             found = self._sets[d] = document_shingles(self._passages[d], self._config, self._memo)

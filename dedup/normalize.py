@@ -64,14 +64,24 @@ def fold(text: str) -> str:
     return folded.lower() if folded.isascii() else folded.casefold()
 
 
+#: For the code points up to U+00FF: the byte itself where ``\\w`` matches it, else a space.
+_LATIN1_WORDS = bytes(c if _WORD.fullmatch(chr(c)) else 0x20 for c in range(256))
+
+
 @lru_cache(maxsize=4096)
 def words(key: str) -> tuple[str, ...]:
     """The word tokens (``\\w+``) of a folded key, shared rather than recomputed.
 
-    Splitting counts them, and the duplicate stage shingles and hashes the same tokens of the same
-    key moments later; the cache spans one document's passages.
+    The planner shingles the keys of every document it compares. A key written in Latin-1
+    characters (English and most Western European text) is split by a byte table instead of the
+    regex: whether ``\\w`` matches is a property of each character, so turning every other one
+    into a space and splitting on spaces gives the same words, about six times faster.
     """
-    return tuple(_WORD.findall(key))
+    try:
+        data = key.encode("latin-1")
+    except UnicodeEncodeError:
+        return tuple(_WORD.findall(key))
+    return tuple(data.translate(_LATIN1_WORDS).decode("latin-1").split())
 
 
 #: ftfy settings that repair damage but keep healthy typography, with why each is off.

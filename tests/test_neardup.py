@@ -6,6 +6,8 @@ import random
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from conftest import write_corpus
 
 from dedup import Config, clean
@@ -183,3 +185,15 @@ def test_a_document_is_never_a_duplicate_of_itself(tmp_path: Path) -> None:
     d = docs["d.txt"]
     assert d.output is not None  # type: ignore[attr-defined]
     assert [c.kind for c in d.changes] == ["duplicate"]  # type: ignore[attr-defined]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="ab c-é\n", max_size=60), st.text(alphabet="ab c-é\n", max_size=60), st.integers(1, 6))
+def test_word_grams_are_word_shingles_as_tuples(a: str, b: str, n: int) -> None:
+    """The planner compares tuples of words (:func:`word_grams`) instead of joined shingles: the
+    sets must correspond one to one, so every Jaccard similarity is the same."""
+    from dedup.neardup import word_grams
+
+    assert {" ".join(g) for g in word_grams(a, n)} == word_shingles(a, n)
+    assert len(word_grams(a, n)) == len(word_shingles(a, n))
+    assert jaccard(word_grams(a, n), word_grams(b, n)) == jaccard(word_shingles(a, n), word_shingles(b, n))

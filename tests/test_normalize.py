@@ -343,3 +343,15 @@ def test_the_control_character_stand_in_equals_ftfy(text: str) -> None:
 
     assert _ftfy_control_chars() is not None  # the installed ftfy has the table the stand-in reads
     assert _without_control_chars(remove_control_chars)(text) == remove_control_chars(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(alphabet=st.characters(max_codepoint=0xFF)), st.text()))
+def test_words_are_the_regex_words(text: str) -> None:
+    """``words`` splits Latin-1 keys by a byte table: it must give exactly ``\\w+``'s tokens, for
+    every Latin-1 character (controls, NBSP, the feminine ordinal, superscripts) and beyond."""
+    import re
+
+    from dedup.normalize import words
+
+    assert words.__wrapped__(text) == tuple(re.findall(r"\w+", text))
