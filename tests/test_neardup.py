@@ -6,9 +6,9 @@ import random
 from pathlib import Path
 
 import pytest
+from conftest import write_corpus
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from conftest import write_corpus
 
 from dedup import Config, clean
 from dedup.config import NeardupConfig
