@@ -66,9 +66,9 @@ from .pipeline import uses_affixes, uses_evidence
 from .progress import Progress
 from .rules import active_rules
 from .stages import (
-    SKETCH_BATCH,
     VET_MARGIN,
     Verdict,
+    batch_full,
     components,
     configure,
     corpus_changed,
@@ -176,7 +176,7 @@ def _cleaned(paths: Sequence[str | Path], config: Config, output: Path | None, s
                 empty = False
                 if isinstance(item, Document):
                     batch.append(item)
-                    if len(batch) < SKETCH_BATCH:
+                    if not batch_full(batch):
                         continue
                 for found in sketch_many(batch):
                     yield i, ordinal, found

@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import pickle
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -137,9 +137,29 @@ def _kept_passages(item: Prepared) -> list[Passage]:
 
 
 #: Documents an engine hands :func:`sketch_many` at once: the array steps of splitting and
-#: signing cost about 100 us a document one at a time and about half that in batches of 16, and
-#: bigger batches gain little more (measured on the planted benchmark corpus).
-SKETCH_BATCH = 16
+#: signing cost about 100 us a document one at a time and about half that in batches of 16 (on the
+#: planted benchmark corpus; whole runs gained a little more up to 32 or 64).
+SKETCH_BATCH = 32
+#: A batch ends early at this many characters of text, so that a batch of long documents does not
+#: hold several times the memory of one (the array steps take a few bytes per character).
+SKETCH_BATCH_CHARS = 1 << 20
+
+
+def batch_full(batch: Sequence[Document]) -> bool:
+    """Whether ``batch`` is as large as a batch for :func:`sketch_many` gets."""
+    return len(batch) >= SKETCH_BATCH or sum(len(d.text) for d in batch) >= SKETCH_BATCH_CHARS
+
+
+def sketch_batches(documents: Iterable[Document]) -> Iterator[list[Document]]:
+    """``documents`` in batches for :func:`sketch_many` (see :func:`batch_full`), read lazily."""
+    batch: list[Document] = []
+    for document in documents:
+        batch.append(document)
+        if batch_full(batch):
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def sketch_many(documents: Sequence[Document]) -> list[Sketch]:

@@ -33,7 +33,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, Any
 
 import numpy as np
 
@@ -60,11 +60,10 @@ from .stages import (
     finish,
     plan_component,
     record_fields,
+    sketch_batches,
     sketch_many,
     vet,
 )
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -176,13 +175,6 @@ def sketch_to_spill(task: tuple[str, list[Document]]) -> list[tuple[Sketch, tupl
         view = view[fh.write(view) or 0:]
     _OWN_SPILL = (folder, path, fh, offset)
     return out
-
-
-def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """``items`` in lists of ``size`` (the last one shorter), read lazily."""
-    it = iter(items)
-    while chunk := list(islice(it, size)):
-        yield chunk
 
 
 # ---- reading ------------------------------------------------------------------------------------
@@ -456,10 +448,9 @@ def run(paths: Sequence[str | Path], config: Config, output: Path | None = None,
             prepared = PreparedSpill(folder / "prepared.pickle")
             sketches: Iterator[tuple[Sketch, tuple[str, int] | None]]
             if pool is None:
-                sketches = ((found, None) for batch in batches(counted(), SKETCH_BATCH)
-                            for found in sketch_many(batch))
+                sketches = ((found, None) for batch in sketch_batches(counted()) for found in sketch_many(batch))
             else:  # a task is a batch of documents, sent one at a time
-                tasks = ((str(folder), batch) for batch in batches(counted(), SKETCH_BATCH))
+                tasks = ((str(folder), batch) for batch in sketch_batches(counted()))
                 done = _map(pool, sketch_to_spill, tasks, chunksize=1, ahead=BATCH // SKETCH_BATCH)
                 sketches = (pair for found in done for pair in found)
             with open(folder / "alone.pickle", "wb") as alone:

@@ -220,3 +220,18 @@ def test_sketching_a_batch_is_sketching_each_document_alone(texts: list[str]) ->
             assert mine.dtype == theirs.dtype and mine.shape == theirs.shape and np.array_equal(mine, theirs)
         assert (found.lines, found.changes, found.suspects, found.prepared, found.fingerprint) == (
             alone.lines, alone.changes, alone.suspects, alone.prepared, alone.fingerprint)
+
+
+@SETTINGS
+@given(st.lists(st.integers(0, 400_000), max_size=80))
+def test_sketch_batches_keep_every_document_in_order_within_the_limits(sizes: list[int]) -> None:
+    """Batches hold at most SKETCH_BATCH documents, and end as soon as they reach
+    SKETCH_BATCH_CHARS of text (a single longer document is a batch of its own)."""
+    from dedup.stages import SKETCH_BATCH, SKETCH_BATCH_CHARS, sketch_batches
+
+    documents = [Document(f"d{i}.txt", "x" * size) for i, size in enumerate(sizes)]
+    found = list(sketch_batches(iter(documents)))
+    assert [d for batch in found for d in batch] == documents
+    for batch in found:
+        assert 1 <= len(batch) <= SKETCH_BATCH
+        assert sum(len(d.text) for d in batch[:-1]) < SKETCH_BATCH_CHARS
