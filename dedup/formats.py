@@ -399,8 +399,14 @@ def parquet_schema(data: bytes) -> bytes:
 
 
 def json_style(value: dict[str, Any], raw: bytes) -> str:
-    """The style a JSONL line was written in, or :data:`RAW` when none of ours reproduces it."""
+    """The style a JSONL line was written in, or :data:`RAW` when none of ours reproduces it.
+
+    A line with non-ASCII bytes was not written with ``ensure_ascii``: those styles are not tried
+    (each try dumps the whole record again)."""
+    ascii_line = raw.isascii()
     for name, (ascii_only, separators) in STYLES.items():
+        if ascii_only and not ascii_line:
+            continue
         if json.dumps(value, ensure_ascii=ascii_only, separators=separators).encode("utf-8") == raw:
             return name
     return RAW

@@ -9,10 +9,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import SEEDS, read_tree
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_scale import generated
 
 from dedup import Config, clean
 from dedup.cli import main
+from dedup.formats import STYLES
 from dedup.pipeline import plan, prepare
 from dedup.stages import components
 
@@ -358,3 +361,22 @@ def test_lines_are_held_only_up_to_the_limit_and_longer_ones_are_copied(compress
     assert list(lines(open_shard(Path("x"), compression, _compressed(at_limit + b"\n", compression)))) == [at_limit]
     with pytest.raises(InputError, match="the file changed while dedup read it"):
         copy_line(open_shard(Path("x"), compression, _compressed(data[:100], compression)), found[6], print, "x")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from(["id", "text", "url", "é"]),
+                       st.one_of(st.text(max_size=20), st.integers(), st.none()), max_size=4),
+       st.sampled_from([*STYLES, "indented"]))
+def test_json_style_is_the_first_style_that_reproduces_the_line(value: dict[str, object], written: str) -> None:
+    """``json_style`` skips the ASCII styles for a line with non-ASCII bytes: it must still name
+    the first style (in STYLES order) whose dump equals the line, or RAW when none does."""
+    from dedup.formats import RAW, json_style
+
+    if written == "indented":
+        raw = json.dumps(value, indent=1, ensure_ascii=False).encode("utf-8")
+    else:
+        ascii_only, separators = STYLES[written]
+        raw = json.dumps(value, ensure_ascii=ascii_only, separators=separators).encode("utf-8")
+    expected = next((name for name, (a, s) in STYLES.items()
+                     if json.dumps(value, ensure_ascii=a, separators=s).encode("utf-8") == raw), RAW)
+    assert json_style(value, raw) == expected
