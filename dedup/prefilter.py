@@ -14,6 +14,11 @@ fraction of a microsecond each (:class:`Needs`):
 * ``initials``: every match starts with one of these characters (``\d+ comments`` with a digit),
   which the screen tests once per first character, not once per text (:func:`may_start`).
 
+Screened texts are soft-folded (:func:`dedup.normalize.soft_fold`, which the rules match on):
+their only whitespace is single spaces between other characters, so a repeat of a whitespace
+character (``\s*``, `` +``) matches at most one, and counts one towards ``longest``. A caller with
+other texts must not use ``longest``.
+
 Strings are compared on :func:`gate_fold`-ed text, so the conditions hold whether the pattern
 ignores case or not (a case-sensitive pattern only matches less). The analysis is conservative: a
 construct it does not model (``\d``, a character range, a lookahead's content) is taken to allow
@@ -232,6 +237,8 @@ def _repeat(atom: Needs, low: int, high: int | None) -> Needs:
         return _ZERO_WIDTH
     words = None if atom.words is None or high is None else _powers(atom.words, low, high)
     longest = None if atom.longest is None or high is None else atom.longest * high
+    if _one_space(atom):
+        longest = 1  # screened texts hold no two whitespace characters in a row (see the module's notes)
     if atom.longest == 0:
         longest = 0
     if low == 0:
@@ -239,6 +246,11 @@ def _repeat(atom: Needs, low: int, high: int | None) -> Needs:
         return Needs(words, words if words is not None else prefixes, (), atom.forbidden, longest, atom.initials, True)
     return Needs(words, words if words is not None else atom.prefixes, atom.required() if words is None else (),
                  atom.forbidden, longest, atom.initials, atom.nullable)
+
+
+def _one_space(atom: Needs) -> bool:
+    """Whether every match of ``atom`` is empty or one whitespace character (``\\s``, a space)."""
+    return atom.longest == 1 and atom.initials is not None and atom.initials <= {_CLASS_INITIALS["s"], " "}
 
 
 def _powers(words: frozenset[str], low: int, high: int) -> frozenset[str] | None:
