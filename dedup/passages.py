@@ -89,35 +89,31 @@ def split_many(documents: Sequence[tuple[str, str, Sequence[Change]]]) -> list[t
 
 def _passage_bodies(text: str, repairs: Sequence[Change]) -> tuple[list[list[tuple[int, int, int]]], list[str]]:
     """The passages of ``text`` as groups of lines (start, content end, line number) and the
-    repaired text of each."""
-    lines: list[tuple[int, int, int]] = []  # (start, content_end, number)
-    pos = 0
-    number = 1
-    while pos <= len(text):
-        nl = text.find("\n", pos)
-        end = len(text) if nl < 0 else nl
-        content_end = end - 1 if end > pos and text[end - 1] == "\r" else end
-        lines.append((pos, content_end, number))
-        if nl < 0:
-            break
-        pos = nl + 1
-        number += 1
+    repaired text of each.
 
+    Lines are the pieces of one ``str.split``, walked once: a line is compared with the line before
+    it only when both hold text, and a document without repairs (most) reads its lines as they are.
+    """
     ordered = sorted((c for c in repairs if c.kind == "repair"), key=lambda c: (c.start, c.end))
-    # The wrap heuristic looks at repaired lines, so a line whose mojibake is repaired splits the
-    # same way as its clean copy (and a second run over the output splits as the first did).
-    repaired_lines = {start: _repaired(text, start, end, ordered) for start, end, _ in lines}
     groups: list[list[tuple[int, int, int]]] = []
+    previous = ""  # the repaired content of the line before, when it held text
     previous_blank = True
-    for start, content_end, num in lines:
-        content = repaired_lines[start]
-        if not text[start:content_end].strip():
+    start = 0
+    for number, line in enumerate(text.split("\n"), 1):
+        end = start + len(line)
+        if not line or line.isspace():
             previous_blank = True
+            start = end + 1
             continue
-        if groups and not previous_blank and joins(repaired_lines[groups[-1][-1][0]], content):
-            groups[-1].append((start, content_end, num))
-            previous_blank = False
-            continue
-        groups.append([(start, content_end, num)])
+        content_end = end - 1 if line.endswith("\r") else end
+        # The wrap heuristic looks at repaired lines, so a line whose mojibake is repaired splits the
+        # same way as its clean copy (and a second run over the output splits as the first did).
+        content = _repaired(text, start, content_end, ordered) if ordered else line[:content_end - start]
+        if groups and not previous_blank and joins(previous, content):
+            groups[-1].append((start, content_end, number))
+        else:
+            groups.append([(start, content_end, number)])
+        previous = content
         previous_blank = False
+        start = end + 1
     return groups, [_repaired(text, group[0][0], group[-1][1], ordered) for group in groups]

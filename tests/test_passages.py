@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from strategies import document
 
-from dedup.passages import split
+from dedup.model import Change, Document
+from dedup.normalize import propose_repairs
+from dedup.passages import _passage_bodies, _repaired, joins, split
 
 
 def test_lines_are_passages_with_their_gaps() -> None:
@@ -52,3 +56,44 @@ def test_passages_tile_the_text(text: str) -> None:
         assert ps[-1].span_end == len(text)
     else:
         assert not text.strip()
+
+
+def _reference_bodies(text: str, repairs: Sequence[Change]) -> tuple[list[list[tuple[int, int, int]]], list[str]]:
+    """The line walk as first written (a find per line, every line repaired first): the oracle."""
+    lines: list[tuple[int, int, int]] = []
+    pos, number = 0, 1
+    while pos <= len(text):
+        nl = text.find("\n", pos)
+        end = len(text) if nl < 0 else nl
+        content_end = end - 1 if end > pos and text[end - 1] == "\r" else end
+        lines.append((pos, content_end, number))
+        if nl < 0:
+            break
+        pos, number = nl + 1, number + 1
+    ordered = sorted((c for c in repairs if c.kind == "repair"), key=lambda c: (c.start, c.end))
+    repaired = {start: _repaired(text, start, end, ordered) for start, end, _ in lines}
+    groups: list[list[tuple[int, int, int]]] = []
+    previous_blank = True
+    for start, content_end, num in lines:
+        if not text[start:content_end].strip():
+            previous_blank = True
+            continue
+        if groups and not previous_blank and joins(repaired[groups[-1][-1][0]], repaired[start]):
+            groups[-1].append((start, content_end, num))
+        else:
+            groups.append([(start, content_end, num)])
+        previous_blank = False
+    return groups, [_repaired(text, g[0][0], g[-1][1], ordered) for g in groups]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(document(), st.text(alphabet="ab Cd.\r\n\t\u00a0\u2028é", max_size=80),
+                 st.lists(st.sampled_from(["caf\u00c3\u00a9 latte and more words in a long line without end",
+                                           "and it goes on in lower case", "", " ", "\r", "Next."]),
+                          max_size=8).map("\n".join)))
+def test_the_line_walk_matches_the_reference(text: str) -> None:
+    """``_passage_bodies`` walks lines once and reads a line as it is when the document has no
+    repairs: its groups and bodies must be the reference walk's, with and without repairs."""
+    repairs = propose_repairs(Document("d", text))
+    assert _passage_bodies(text, repairs) == _reference_bodies(text, repairs)
+    assert _passage_bodies(text, []) == _reference_bodies(text, [])
