@@ -1197,10 +1197,14 @@ def find_boilerplate(passages: Sequence[Passage], rules: Sequence[Rule], max_rem
         return sum(passages[i].end - passages[i].start for i in ds)
 
     if removed_chars(decisions) / total > max_removed_fraction:
-        # Keep the most certain evidence that fits under the cap: unambiguous widget patterns, then
-        # cross-document recurrence; positional and structural guesses go first.
+        # Keep the most certain evidence that fits under the cap: what the widget patterns matched
+        # (weak and context patterns too: they are decisions here only where their position allows,
+        # and the same position holds in the output), then cross-document recurrence; positional
+        # and structural guesses go first. Were a weak match given back while the strong ones are
+        # removed, a second run over the output would find it in the same place, under the cap on
+        # a shorter text, and remove it: the output would not be clean.
         patterned = {i: d for i, d in decisions.items()
-                     if d.rule in by_name and not by_name[d.rule].structural and d.strong}
+                     if d.rule in by_name and not by_name[d.rule].structural}
         recurring = {i: d for i, d in decisions.items() if d.rule in ("recurring-line", "recurring-affix")}
         kept_decisions: dict[int, Decision] = {}
         for group in (patterned, recurring):

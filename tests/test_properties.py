@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import read_tree, write_corpus
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from strategies import corpus, document
 
@@ -30,6 +30,12 @@ def test_one_document_round_trips(text: str) -> None:
 
 @SETTINGS
 @given(corpus())
+# The removal cap once gave back a weak pattern match ("What do you think?" in the tail) along with
+# the guesses it could not fit; the second run removed it.
+@example(files={"doc00.txt": "Model model model model model model model model.\nComments\n\u2019model model model "
+                             "model model model model model model model model model model model model glasses\n"
+                             "Comments\n\u2019model model model model model model model meta\nmodel\nComments\n"
+                             "What do you think?"})
 def test_restore_clean_is_identity_and_clean_is_idempotent(files: dict[str, str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = write_corpus(Path(tmp) / "in", files)
