@@ -39,7 +39,7 @@ import numpy as np
 
 from . import corpus
 from .config import Config
-from .errors import InputError
+from .errors import InputError, InternalError
 from .evidence import EvidenceTable, Finding
 from .formats import Fields, Row, Shard, read_rows, shard_format
 from .leftovers import spill_folder
@@ -417,8 +417,8 @@ def run(paths: Sequence[str | Path], config: Config, output: Path | None = None,
         progress: Progress | None = None, clusters: list[tuple[str, ...]] | None = None) -> Iterator[Item]:
     """Clean the corpus under ``paths``, yielding every document's result in input order.
 
-    ``clusters`` (if given) receives the near-duplicate clusters, named ``doc:line``, once the
-    global stage has run (before the first item is yielded).
+    ``clusters`` (if given) receives the near-duplicate clusters, named ``doc:line``, as the
+    components are planned (during pass 2): whole once the last item has been yielded.
     """
     shards = find_shards(paths, config, output)
     build_screen(active_rules(config))  # fail on a bad rule before reading anything; workers fork with it
@@ -470,7 +470,7 @@ def run(paths: Sequence[str | Path], config: Config, output: Path | None = None,
             evidence = table.recurring(affixes=uses_affixes(config)) if uses_evidence(config) else {}
             del table
             groups = components(spill.edges(), documents)
-            verdicts = _decide(config, groups, evidence, pool, clusters, progress, prepared)
+            verdicts = _Verdicts(groups, evidence, pool, clusters, prepared)
             if progress:
                 progress.stage("writing")
             with open(folder / "alone.pickle", "rb") as fh:
@@ -493,29 +493,55 @@ def _size(shard: Shard) -> int:
         return 0
 
 
-def _decide(config: Config, groups: list[list[int]], evidence: dict[int, dict[int, Finding]], pool: Any,
-            clusters: list[tuple[str, ...]] | None, progress: Progress | None,
-            prepared: PreparedSpill) -> dict[int, Verdict]:
-    """Pass 1b: the in-memory global stage, one component per task, on the documents that need it.
+class _Verdicts:
+    """Pass 1b, the in-memory global stage, one component per task, run while pass 2 writes.
+
+    Components are planned in order of their first document, and pass 2 asks for a verdict when
+    it reaches the document, so it takes each component's result as soon as it needs it: the
+    workers plan the components ahead while this process reads and writes the documents before
+    them (most documents belong to none). On two cores, planning and writing each took about a
+    second of a seven-second run on the planted 10k corpus, one after the other.
 
     A task names where its component's prepared documents are in the spill, and the task loads them
-    (:func:`plan_spilled`), so memory holds the components in flight, not all of them.
+    (:func:`plan_spilled`), so memory holds the components in flight and the verdicts not yet
+    written, not all of the components.
     """
-    prepared.written()
 
-    def tasks() -> Iterator[tuple[list[tuple[str, int]], dict[int, dict[int, Finding]]]]:
-        for group in groups:
-            found = {i: evidence[d] for i, d in enumerate(group) if d in evidence}
-            yield [prepared.locate(d) for d in group], found
+    def __init__(self, groups: list[list[int]], evidence: dict[int, dict[int, Finding]], pool: Any,
+                 clusters: list[tuple[str, ...]] | None, prepared: PreparedSpill) -> None:
+        prepared.written()
+        self._group_of = {d: g for g, group in enumerate(groups) for d in group}
+        self._clusters = clusters
 
-    verdicts: dict[int, Verdict] = {}
-    for group, (decided, found) in zip(groups, _map(pool, plan_spilled, tasks()), strict=True):
-        verdicts.update(zip(group, decided, strict=True))
-        if clusters is not None:
-            clusters.extend(found)
-        if progress:
-            progress.advance(len(group), 0)
-    return verdicts
+        def tasks() -> Iterator[tuple[list[tuple[str, int]], dict[int, dict[int, Finding]]]]:
+            for group in groups:
+                found = {i: evidence[d] for i, d in enumerate(group) if d in evidence}
+                yield [prepared.locate(d) for d in group], found
+
+        self._planned = zip(groups, _map(pool, plan_spilled, tasks()), strict=True)
+        self._done = 0  # components whose verdicts are in
+        self._verdicts: dict[int, Verdict] = {}
+
+    def _next(self) -> None:
+        group, (decided, found) = next(self._planned)
+        self._verdicts.update(zip(group, decided, strict=True))
+        if self._clusters is not None:
+            self._clusters.extend(found)
+        self._done += 1
+
+    def take(self, doc: int) -> Verdict | None:
+        """Document ``doc``'s verdict, or None when it is in no component."""
+        g = self._group_of.get(doc)
+        if g is None:
+            return None
+        while self._done <= g:
+            self._next()
+        return self._verdicts.pop(doc)
+
+    def finish(self) -> None:
+        """Plan what is left (nothing, once every document was taken), so the clusters are whole."""
+        for _ in self._planned:
+            raise InternalError("a component was planned that no document of pass 2 asked for")
 
 
 def plan_spilled(task: tuple[list[tuple[str, int]], dict[int, dict[int, Finding]]]) -> tuple[list[Verdict],
@@ -545,7 +571,7 @@ def plan_spilled(task: tuple[list[tuple[str, int]], dict[int, dict[int, Finding]
 WINDOW = 4096
 
 
-def _results(shards: Sequence[Shard], config: Config, verdicts: dict[int, Verdict],
+def _results(shards: Sequence[Shard], config: Config, verdicts: _Verdicts,
              evidence: dict[int, dict[int, Finding]], alone: _Alone, pool: Any,
              progress: Progress | None, prepared: PreparedSpill, seen: bytes | bytearray = b"") -> Iterator[Item]:
     """Pass 2: every shard re-read in order, each document finished and yielded in input order.
@@ -576,13 +602,9 @@ def _results(shards: Sequence[Shard], config: Config, verdicts: dict[int, Verdic
         count = number + 1
         if seen and seen[number * 8:number * 8 + 8] != fingerprint(doc):
             raise corpus_changed(doc.doc)
-        how: Verdict | tuple[dict[int, Finding], Prepared]
-        if number in verdicts:
-            how = verdicts.pop(number)
-        elif number in evidence:
-            how = (evidence[number], prepared.get(number))
-        else:
-            how = alone.take(number)
+        how: Verdict | tuple[dict[int, Finding], Prepared] | None = verdicts.take(number)
+        if how is None:
+            how = (evidence[number], prepared.get(number)) if number in evidence else alone.take(number)
         if pool is not None and isinstance(how, tuple):
             queue.append((shard, row, pool.apply_async(finish, ((doc, how),))))
         else:
@@ -590,4 +612,5 @@ def _results(shards: Sequence[Shard], config: Config, verdicts: dict[int, Verdic
         yield from drain(WINDOW)
     if seen and count != len(seen) // 8:
         raise corpus_changed()
+    verdicts.finish()
     yield from drain(0)
