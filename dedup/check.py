@@ -131,13 +131,8 @@ def _entry(item: Prepared, config: Config, bands: int, rows_per_band: int) -> En
     return Entry(rows, keys, ids)
 
 
-def _kept(item: Prepared) -> list[Passage]:
-    boiler = {d.index for d in item.boilerplate}
-    return [p for p in item.passages if p.index not in boiler]
-
-
 def _document_set(item: Prepared, config: Config) -> frozenset[str]:
-    return document_shingles(_kept(item), config.neardup)
+    return document_shingles(item.kept_passages(), config.neardup)
 
 
 def _document_keys(item: Prepared, config: Config, bands: int, rows_per_band: int) -> Any:
@@ -146,7 +141,7 @@ def _document_keys(item: Prepared, config: Config, bands: int, rows_per_band: in
 
     from .signatures import band_keys
 
-    keys = [p.key for p in _kept(item) if p.key]
+    keys = [p.key for p in item.kept_passages() if p.key]
     if not keys:
         return None
     # The row of the union of the passages' shingles, from the rows prepare() signed (as the
@@ -362,7 +357,7 @@ def _whole_document_match(item: Prepared, doc: str, checked: set[str], config: C
             sim = jaccard(mine, _document_set(theirs, config))
             if sim < config.neardup.threshold or (best is not None and (-sim, order) >= (-best[0], best[1])):
                 continue
-            if not adds_content(_kept(item), _kept(theirs), config.neardup, memo):
+            if not adds_content(item.kept_passages(), theirs.kept_passages(), config.neardup, memo):
                 best = (sim, order)
     return None if best is None else (best[1][1], best[0])
 

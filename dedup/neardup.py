@@ -282,52 +282,40 @@ class Memo:
         return [self._minhashes[(channel, k)] for k in keys]
 
 
-def passage_signatures(passages: Sequence[Passage], config: NeardupConfig,
-                       tokens: tuple[Any, Any] | None = None) -> tuple[tuple[str, str, Any], ...]:
-    """(channel, key, signature row) for every comparable passage: the per-document part of MinHash.
-
-    ``tokens`` are the word hashes of all the passages' keys with the count per key, as
-    :func:`dedup.passages.split_tokens` found them; word shingles are then hashed from them
-    instead of finding the words again.
-    """
-    return passage_signatures_many([(passages, tokens)], config)[0]
-
-
-def passage_signatures_many(documents: Sequence[tuple[Sequence[Passage], tuple[Any, Any] | None]],
+def passage_signatures_many(documents: Sequence[tuple[Sequence[Passage], tuple[Any, Any]]],
                             config: NeardupConfig) -> list[tuple[tuple[str, str, Any], ...]]:
-    """:func:`passage_signatures` of several documents (passages, tokens) at once.
+    """(channel, key, signature row) for every comparable passage of each document: the
+    per-document part of MinHash. A document comes as its passages and ``tokens``, the word hashes
+    of all its passages' keys with the count per key, as :func:`dedup.passages.split_many` found
+    them; word shingles are hashed from them instead of finding the words again.
 
     Each step (hashing the character shingles, windowing the word hashes, the permutations) runs
     once for all the documents' passages: it costs a dozen array operations whatever the size of
     its input, which a single document of a few passages feels. Within a document, signatures come
     character channel first, then words, each distinct key once, in passage order.
     """
-    char_keys: list[str] = []  # keys to hash from their text (character shingles; words without tokens)
-    word_keys: list[str] = []
+    char_keys: list[str] = []  # keys whose character shingles are hashed from their text
     token_words: list[Any] = []  # word hashes, words per passage, and whether a passage's key is signed
     token_counts: list[Any] = []
     taken: list[bool] = []
     token_labels = 0
-    placed: list[list[tuple[str, str, str, int]]] = []  # per document: (channel, key, source, index)
+    placed: list[list[tuple[str, str, int]]] = []  # per document: (channel, key, index in its channel)
     for passages, tokens in documents:
-        mine: list[tuple[str, str, str, int]] = []
+        mine: list[tuple[str, str, int]] = []
         for channel in ("char", "word"):
             firsts: dict[str, int] = {}  # each distinct key's first passage, in passage order
             for i, p in enumerate(passages):
                 if channel in channels(p.words, config):
                     firsts.setdefault(p.key, i)
             if channel == "char":
-                mine.extend(("char", k, "char", len(char_keys) + j) for j, k in enumerate(firsts))
+                mine.extend(("char", k, len(char_keys) + j) for j, k in enumerate(firsts))
                 char_keys.extend(firsts)
-            elif tokens is None:
-                mine.extend(("word", k, "word", len(word_keys) + j) for j, k in enumerate(firsts))
-                word_keys.extend(firsts)
             else:
                 chosen = set(firsts.values())
                 token_words.append(tokens[0])
                 token_counts.append(tokens[1])
                 taken.extend(i in chosen for i in range(len(passages)))
-                mine.extend(("word", k, "tokens", token_labels + j) for j, k in enumerate(firsts))
+                mine.extend(("word", k, token_labels + j) for j, k in enumerate(firsts))
                 token_labels += len(firsts)
         placed.append(mine)
     parts = []
@@ -338,14 +326,12 @@ def passage_signatures_many(documents: Sequence[tuple[Sequence[Passage], tuple[A
         per_passage = np.concatenate(token_counts)
         words = np.concatenate(token_words)[np.repeat(mask, per_passage)]
         parts.append(segment_windows(words, per_passage[mask], config.ngram))
-    if word_keys:
-        parts.append(shingle_hashes(word_keys, "word", config))
     if not parts:
         return [() for _ in documents]
     rows = minhash_flat(np.concatenate([flat for flat, _ in parts]), np.concatenate([n for _, n in parts]),
                         config.num_perm, config.seed)
-    first = {"char": 0, "tokens": len(char_keys), "word": len(char_keys) + token_labels}
-    return [tuple((channel, key, rows[first[source] + index]) for channel, key, source, index in mine)
+    first = {"char": 0, "word": len(char_keys)}  # the character rows come first, then the word rows
+    return [tuple((channel, key, rows[first[channel] + index]) for channel, key, index in mine)
             for mine in placed]
 
 

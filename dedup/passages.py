@@ -50,18 +50,14 @@ def _repaired(text: str, start: int, end: int, repairs: Sequence[Change]) -> str
 
 def split(doc: str, text: str, repairs: Sequence[Change] = ()) -> list[Passage]:
     """The passages of ``text``, in order, with offsets into ``text``."""
-    return split_tokens(doc, text, repairs)[0]
-
-
-def split_tokens(doc: str, text: str, repairs: Sequence[Change] = ()) -> tuple[list[Passage], tuple[Any, Any]]:
-    """:func:`split`, and the hash of every word of every passage key with how many each key has
-    (:func:`dedup.tokens.tokenize`): counting words finds them anyway, and the signature stage
-    needs their hashes (:func:`dedup.neardup.passage_signatures`), so they are found once."""
-    return split_many([(doc, text, repairs)])[0]
+    return split_many([(doc, text, repairs)])[0][0]
 
 
 def split_many(documents: Sequence[tuple[str, str, Sequence[Change]]]) -> list[tuple[list[Passage], tuple[Any, Any]]]:
-    """:func:`split_tokens` of several documents (doc, text, repairs) at once.
+    """:func:`split` of several documents (doc, text, repairs) at once, each with the hash of every
+    word of every passage key and how many each key has (:func:`dedup.tokens.tokenize`): counting
+    words finds them anyway, and the signature stage needs their hashes
+    (:func:`dedup.neardup.passage_signatures_many`), so they are found once.
 
     The words of all their keys are hashed by one :func:`~dedup.tokens.tokenize` call: it costs a
     dozen array operations whatever the length of its input, which a single document of a few

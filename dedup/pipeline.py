@@ -57,6 +57,11 @@ class Prepared:
     signatures: tuple[tuple[str, str, Any], ...] = ()  # (channel, folded key, MinHash row) per comparable passage
     evidence: tuple[tuple[int, Finding], ...] = ()  # (passage index, (rule, reason)): recurring lines of the source
 
+    def kept_passages(self) -> list[Passage]:
+        """The passages the rules did not remove, in order."""
+        removed = {d.index for d in self.boilerplate}
+        return [p for p in self.passages if p.index not in removed]
+
     def removal_id(self, passage: Passage, kind: str, rule: str) -> str:
         core = self.document.text[passage.start:passage.end]
         return changelog.stable_id(self.document.doc, kind, rule, core, "", self.occurrences[passage.index])
@@ -353,7 +358,7 @@ def plan(prepared: Sequence[Prepared], config: Config,
         doc, text = item.document.doc, item.document.text
         boiler = {dec.index: dec for dec in item.boilerplate}
         dups = dups_by_doc.get(d, {})
-        remaining = [p for p in item.passages if p.index not in boiler]
+        remaining = item.kept_passages()
         eligible = [p for p in remaining
                     if p.words >= config.neardup.min_words and not is_headline(p, config.neardup)]
         doc_dup_id = changelog.stable_id(doc, "document-duplicate", "neardup", "")
@@ -375,8 +380,7 @@ def plan(prepared: Sequence[Prepared], config: Config,
         elif dropped:
             owners = Counter(dups[p.index][0] for p in eligible)
             target = min(owners, key=lambda o: (-owners[o], o))
-            target_passages = [p for p in prepared[target].passages
-                               if p.index not in {dec.index for dec in prepared[target].boilerplate}]
+            target_passages = prepared[target].kept_passages()
             similarity = round(_document_similarity(remaining, target_passages, config.neardup.ngram), 4)
             share = sum(1 for p in eligible if dups[p.index][0] == target)
             changes = [*encoding_changes, Change(

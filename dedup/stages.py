@@ -37,7 +37,7 @@ from .config import Config
 from .errors import InputError
 from .evidence import Finding, Lines
 from .formats import RAW, Row, json_style, record_json
-from .model import Change, DocResult, Document, Passage, Suspect
+from .model import Change, DocResult, Document, Suspect
 from .neardup import choose_bands, document_rows
 from .pipeline import (
     PackedArray,
@@ -131,11 +131,6 @@ def sketch(document: Document) -> Sketch:
     return sketch_many([document])[0]
 
 
-def _kept_passages(item: Prepared) -> list[Passage]:
-    removed = {d.index for d in item.boilerplate}
-    return [p for p in item.passages if p.index not in removed]
-
-
 #: Documents an engine hands :func:`sketch_many` at once: the array steps of splitting and
 #: signing cost about 100 us a document one at a time and about half that in batches of 16 (on the
 #: planted benchmark corpus; whole runs gained a little more up to 32 or 64).
@@ -168,7 +163,7 @@ def sketch_many(documents: Sequence[Document]) -> list[Sketch]:
     nd = config.neardup
     bands, rows_per_band = choose_bands(nd.threshold, nd.num_perm, nd.target_recall)
     items = prepare_many(documents, config)
-    kept = [_kept_passages(item) for item in items]
+    kept = [item.kept_passages() for item in items]
     whole = [[p.key for p in passages if p.key] if nd.documents else [] for passages in kept]
     wholes = iter(document_rows([(item.signatures, keys) for item, keys in zip(items, whole, strict=True) if keys],
                                 nd))
