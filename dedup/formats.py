@@ -22,6 +22,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -101,13 +102,30 @@ def record_name(shard: str, row: int, record_id: object) -> str:
     return f"{shard}#{record_id if record_id not in (None, '') else row}"
 
 
+#: ``scheme://host[:port]`` followed by the path, query, fragment or nothing: the plain URLs nearly
+#: every record has, whose host ``urlsplit`` would give as it stands (no user, brackets, escapes or
+#: characters it drops).
+_PLAIN_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([A-Za-z0-9.-]+)(?::[0-9]*)?(?:[/?#]|\Z)")
+
+
 def source_from(value: object) -> str | None:
-    """A record's source: the host of a URL, or the value itself; None when empty."""
+    """A record's source: the host of a URL, or the value itself; None when empty.
+
+    Both passes ask for every record's source, and ``urlsplit`` took 15 µs a record, more than
+    parsing its JSON; a plain URL's host is read with one match instead. Anything else goes to
+    ``urlsplit``, and a URL it refuses (an unclosed ``[``) is a source named as it is written.
+    """
     if not isinstance(value, str) or not value.strip():
         return None
     value = value.strip()
     if "://" in value:
-        host = urlsplit(value).hostname
+        plain = _PLAIN_URL.match(value)
+        if plain is not None:
+            return plain.group(1).lower()
+        try:
+            host = urlsplit(value).hostname
+        except ValueError:
+            return value
         return host.lower() if host else value
     return value
 

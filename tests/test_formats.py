@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
@@ -15,7 +16,7 @@ from test_scale import generated
 
 from dedup import Config, clean
 from dedup.cli import main
-from dedup.formats import STYLES
+from dedup.formats import STYLES, source_from
 from dedup.pipeline import plan, prepare
 from dedup.stages import components
 
@@ -205,6 +206,41 @@ def test_source_field_scopes_cross_document_evidence(tmp_path: Path) -> None:
     assert removed == {"a.jsonl#0": ["recurring-line"], "a.jsonl#1": ["recurring-line"],
                        "a.jsonl#2": ["recurring-line"], "a.jsonl#3": []}
     assert "source ledger.example" in result.documents[0].changes[0].reason
+
+
+def _host_by_urlsplit(value: object) -> str | None:
+    """source_from as it was: every URL through ``urlsplit`` (a refused one: the value itself)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    value = value.strip()
+    if "://" not in value:
+        return value
+    try:
+        host = urlsplit(value).hostname
+    except ValueError:
+        return value
+    return host.lower() if host else value
+
+
+URL_PIECES = ["http", "HTTPS", "s3", "x+y.z-1", "1a", "://", ":", "//", "/", "?", "#", "@", "[", "]", "::1",
+              "Example.COM", "a-b.c", "ex_ample", "bücher.de", "80", "abc", " ", "\t", "\n", "\x00", "%41", "."]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(URL_PIECES), max_size=8).map("".join) | st.text(max_size=30))
+def test_source_is_the_host_urlsplit_gives(value: str) -> None:
+    assert source_from(value) == _host_by_urlsplit(value)
+
+
+def test_a_url_urlsplit_refuses_is_a_source_as_written(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    rows = [{"id": "a", "text": SEED_TEXTS[0], "url": "https://[unclosed/x"},
+            {"id": "b", "text": SEED_TEXTS[1], "url": "https://Site.Example:8080/b"}]
+    (src / "a.jsonl").write_bytes(jsonl(rows))
+    assert [d.document.source for d in clean([src], Config()).documents] == ["https://[unclosed/x", "site.example"]
+    result = CliRunner().invoke(main, ["clean", str(src), "-o", str(tmp_path / "out"), "-q"])
+    assert result.exit_code == 0, result.output
 
 
 def test_jobs_give_identical_jsonl_output(tmp_path: Path) -> None:
