@@ -299,24 +299,35 @@ class BandSpill:
         self._low = []
         self._buffered = 0
 
-    def edges(self) -> Any:
+    def edges(self, pool: Any = None) -> Any:
         """Distinct (a, b) document pairs, a ≤ b, with a vetted candidate pair of entries in some
-        band (a == b: a document with two similar passages of its own), packed as ``a << 32 | b``."""
+        band (a == b: a document with two similar passages of its own), packed as ``a << 32 | b``.
+
+        With a pool, the workers sort the bands (:func:`band_pairs`) while this process vets the
+        pairs of the bands before: sorting was two thirds of this stage, which no one else runs
+        alongside (about 3.5 s per 100,000 documents, growing a little faster than the corpus).
+        """
         self.flush()
         docs_path = self.folder / "docs.u32"
         if not docs_path.exists():
             return np.zeros(0, dtype=np.uint64)
+        bands = [str(self.folder / f"band{b}.u64") for b in range(self.bands)]
+        # handed out before this process loads what vetting needs (lazy _map would wait for it)
+        paired = pool.imap(band_pairs, bands) if pool is not None else map(band_pairs, bands)
         docs = np.fromfile(docs_path, dtype=np.uint32).astype(np.uint64)
         low = np.fromfile(self.folder / "low.u8", dtype=np.uint8).reshape(len(docs), self._width)
         found = []
-        for b in range(self.bands):
-            keys = np.fromfile(self.folder / f"band{b}.u64", dtype=np.uint64)
-            a, c = bucket_pairs(keys)
-            del keys
+        for a, c in paired:
             a, c = _vetted(low, a, c, self.cutoff)
             da, dc = docs[a], docs[c]
             found.append(np.unique((np.minimum(da, dc) << np.uint64(32)) | np.maximum(da, dc)))
         return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.uint64)
+
+
+def band_pairs(path: str) -> tuple[Any, Any]:
+    """Worker: the candidate pairs of entries that share a key in one band's file (see
+    :func:`~dedup.neardup.bucket_pairs`)."""
+    return bucket_pairs(np.fromfile(path, dtype=np.uint64))
 
 
 def _vetted(low: Any, a: Any, c: Any, cutoff: float, chunk: int = 1 << 18) -> tuple[Any, Any]:
@@ -469,7 +480,7 @@ def run(paths: Sequence[str | Path], config: Config, output: Path | None = None,
                 progress.stage("near-duplicates")
             evidence = table.recurring(affixes=uses_affixes(config)) if uses_evidence(config) else {}
             del table
-            groups = components(spill.edges(), documents)
+            groups = components(spill.edges(pool), documents)
             verdicts = _Verdicts(groups, evidence, pool, clusters, prepared)
             if progress:
                 progress.stage("writing")

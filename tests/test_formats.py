@@ -318,6 +318,32 @@ def test_vetting_keeps_similar_signatures_and_drops_chance_collisions() -> None:
     assert list(zip(a.tolist(), c.tolist(), strict=True)) == [(0, 1)]
 
 
+def test_band_pairs_sorted_by_workers_give_the_same_edges(tmp_path: Path) -> None:
+    """The pool sorts the bands while the main process vets: the edges are those of one process."""
+    import numpy as np
+
+    from dedup.stream import BandSpill, _pool, _stop
+
+    rng = np.random.default_rng(1)
+    low = rng.integers(0, 256, size=(300, 16), dtype=np.uint8)
+    keys = rng.integers(0, 40, size=(300, 4), dtype=np.uint64)
+    found = []
+    for folder, jobs in ((tmp_path / "one", 1), (tmp_path / "pool", 2)):
+        folder.mkdir()
+        spill = BandSpill(folder, bands=4, threshold=0.8)
+        for doc in range(100):  # three entries a document; near-copies share their low bytes
+            at = slice(3 * doc, 3 * doc + 3)
+            spill.add(doc, keys[at], low[at] if doc % 2 else low[0:3])
+        pool = _pool(jobs, Config()) if jobs > 1 else None
+        try:
+            found.append(spill.edges(pool))
+        finally:
+            if pool is not None:
+                _stop(pool, interrupted=False)
+    assert len(found[0]) > 10
+    assert np.array_equal(found[0], found[1])
+
+
 def test_hot_passage_shared_by_many_documents_matches_the_one_big_plan(tmp_path: Path) -> None:
     """A paragraph printed in 60 documents (a bucket past SMALL_BUCKET) is handled like everything else."""
     hot = ("Our newsroom follows the council, the courts and the schools of the valley every day of the "
