@@ -126,6 +126,13 @@ def alone_changes(item: Prepared) -> tuple[Change, ...]:
     return tuple(changelog.assign_ids(passage_changes(item, {d.index: d for d in item.boilerplate}, {})))
 
 
+def rejudged(item: Prepared, found: dict[int, Finding]) -> Verdict:
+    """The verdict on a document in no component that holds recurring lines: its rules run again,
+    knowing them."""
+    item = with_evidence(item, found, current_config())
+    return Verdict(alone_changes(item), False, item.suspects)
+
+
 def sketch(document: Document) -> Sketch:
     """Worker: run the per-document stages and keep what the global stage needs."""
     return sketch_many([document])[0]
@@ -253,8 +260,7 @@ def finish(task: tuple[Document, Verdict | tuple[dict[int, Finding], Prepared]])
     document, how = task
     if isinstance(how, tuple):  # recurring lines to judge: the rules again, knowing them
         found, item = how
-        item = with_evidence(item, found, current_config())
-        how = Verdict(alone_changes(item), False, item.suspects)
+        how = rejudged(item, found)
     changes = tuple(replace(c, text=document.text) if c.kind == "document-duplicate" else c for c in how.changes)
     output = None if how.dropped else changelog.apply(document.text, changes)
     _verify(document, output, changes)

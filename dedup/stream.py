@@ -13,9 +13,10 @@ lines of each source.
 
 Pass 1b loads the prepared documents of each component and runs the in-memory global stage
 (:func:`dedup.pipeline.plan`: verification, keep policy, boilerplate re-judged until stable) one
-component per worker task. Pass 2 re-reads the corpus in order and yields each document's result:
-a component's verdict, a re-judgement with its recurring lines, or the spilled pass-1 changes.
-Each is applied and checked to restore exactly before it is handed on.
+component per worker task; a document in no component that holds recurring lines is a task of
+its own, its rules run again knowing them. Pass 2 re-reads the corpus in order and yields each
+document's result: the verdict of its task, or the spilled pass-1 changes. Each is applied and
+checked to restore exactly before it is handed on.
 
 Memory is what the sketches hold (tens of bytes per short line, a few integers per document, the
 vetting bytes while candidates are bucketed) plus the components in flight, not the corpus. The
@@ -28,7 +29,6 @@ from __future__ import annotations
 import os
 import pickle
 from array import array
-from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from itertools import islice
@@ -60,6 +60,7 @@ from .stages import (
     finish,
     plan_component,
     record_fields,
+    rejudged,
     sketch_batches,
     sketch_many,
     vet,
@@ -82,8 +83,9 @@ class PreparedSpill:
 
     Loading one back costs a few hundredths of a millisecond; running the per-document stages again
     costs a few milliseconds. The global stage needs the prepared documents of every component and
-    pass 2 those with recurring lines, so keeping them on disk (about 20 KB a document) spares
-    those passes the work without holding anything in memory but a location per document.
+    of every document with recurring lines, so keeping them on disk (about 20 KB a document)
+    spares it the work without holding anything in memory but a location per document. The tasks
+    that need them read them (:func:`plan_spilled`) from where :meth:`locate` says.
 
     With worker processes, each worker appends the documents it prepared to a file of its own
     (:func:`sketch_to_spill`) and hands back only where it put them: receiving 20 KB a document
@@ -100,7 +102,6 @@ class PreparedSpill:
         self._file = array("H")
         self._offsets = array("Q")
         self._out: IO[bytes] | None = path.open("wb")
-        self._in: dict[int, IO[bytes]] = {}
 
     def add(self, data: bytes) -> None:
         """The next document's pickle, written to this spill's own file."""
@@ -128,20 +129,6 @@ class PreparedSpill:
         """The file and offset where document ``doc`` is (for a worker that reads it itself)."""
         return self._files[self._file[doc]], self._offsets[doc]
 
-    def get(self, doc: int) -> Prepared:
-        self.written()
-        number = self._file[doc]
-        fh = self._in.get(number)
-        if fh is None:
-            fh = self._in[number] = open(self._files[number], "rb")  # noqa: SIM115 - closed by close()
-        fh.seek(self._offsets[doc])
-        found: Prepared = pickle.load(fh)
-        return found
-
-    def close(self) -> None:
-        for fh in (self._out, *self._in.values()):
-            if fh is not None:
-                fh.close()
 
 
 #: This worker's own file of prepared documents: (the run's spill folder, the file's path, the
@@ -485,8 +472,8 @@ def run(paths: Sequence[str | Path], config: Config, output: Path | None = None,
             if progress:
                 progress.stage("writing")
             with open(folder / "alone.pickle", "rb") as fh:
-                yield from _results(shards, config, verdicts, evidence, _Alone(fh), pool, progress, prepared, seen)
-            prepared.close()
+                yield from _results(shards, config, verdicts, _Alone(fh), progress, seen)
+            prepared.written()
     except BaseException:
         if pool is not None:
             _stop(pool, interrupted=True)
@@ -505,47 +492,54 @@ def _size(shard: Shard) -> int:
 
 
 class _Verdicts:
-    """Pass 1b, the in-memory global stage, one component per task, run while pass 2 writes.
+    """Pass 1b, the in-memory global stage, run while pass 2 writes: every component planned, and
+    every other document with recurring lines re-judged, one task each.
 
-    Components are planned in order of their first document, and pass 2 asks for a verdict when
-    it reaches the document, so it takes each component's result as soon as it needs it: the
-    workers plan the components ahead while this process reads and writes the documents before
-    them (most documents belong to none). On two cores, planning and writing each took about a
-    second of a seven-second run on the planted 10k corpus, one after the other.
+    Tasks run in order of their first document, and pass 2 asks for a verdict when it reaches the
+    document, so it takes each result as soon as it needs it: the workers plan ahead while this
+    process reads and writes the documents before them (most documents need neither). On two
+    cores, planning and writing each took about a second of a seven-second run on the planted 10k
+    corpus, one after the other.
 
-    A task names where its component's prepared documents are in the spill, and the task loads them
-    (:func:`plan_spilled`), so memory holds the components in flight and the verdicts not yet
-    written, not all of the components.
+    Re-judging is a task of this one stream, not one sent when pass 2 reaches the document: such
+    a task waited behind every component handed out ahead of it (5.4 of the 19 s of pass 2 on the
+    100k scale corpus), and the main process loaded the prepared document to send it.
+
+    A task names where its documents' prepared forms are in the spill, and the task loads them
+    (:func:`plan_spilled`), so memory holds the tasks in flight and the verdicts not yet written.
     """
 
     def __init__(self, groups: list[list[int]], evidence: dict[int, dict[int, Finding]], pool: Any,
                  clusters: list[tuple[str, ...]] | None, prepared: PreparedSpill) -> None:
         prepared.written()
-        self._group_of = {d: g for g, group in enumerate(groups) for d in group}
+        in_group = {d for group in groups for d in group}
+        units = sorted([(group, True) for group in groups] + [([d], False) for d in evidence if d not in in_group],
+                       key=lambda unit: unit[0][0])
+        self._unit_of = {d: u for u, (docs, _planned) in enumerate(units) for d in docs}
         self._clusters = clusters
 
-        def tasks() -> Iterator[tuple[list[tuple[str, int]], dict[int, dict[int, Finding]]]]:
-            for group in groups:
-                found = {i: evidence[d] for i, d in enumerate(group) if d in evidence}
-                yield [prepared.locate(d) for d in group], found
+        def tasks() -> Iterator[tuple[list[tuple[str, int]], dict[int, dict[int, Finding]], bool]]:
+            for docs, planned in units:
+                found = {i: evidence[d] for i, d in enumerate(docs) if d in evidence}
+                yield [prepared.locate(d) for d in docs], found, planned
 
-        self._planned = zip(groups, _map(pool, plan_spilled, tasks()), strict=True)
-        self._done = 0  # components whose verdicts are in
+        self._planned = zip(units, _map(pool, plan_spilled, tasks()), strict=True)
+        self._done = 0  # tasks whose verdicts are in
         self._verdicts: dict[int, Verdict] = {}
 
     def _next(self) -> None:
-        group, (decided, found) = next(self._planned)
-        self._verdicts.update(zip(group, decided, strict=True))
+        (docs, _planned), (decided, found) = next(self._planned)
+        self._verdicts.update(zip(docs, decided, strict=True))
         if self._clusters is not None:
             self._clusters.extend(found)
         self._done += 1
 
     def take(self, doc: int) -> Verdict | None:
-        """Document ``doc``'s verdict, or None when it is in no component."""
-        g = self._group_of.get(doc)
-        if g is None:
+        """Document ``doc``'s verdict, or None when neither a component nor its recurring lines decide it."""
+        u = self._unit_of.get(doc)
+        if u is None:
             return None
-        while self._done <= g:
+        while self._done <= u:
             self._next()
         return self._verdicts.pop(doc)
 
@@ -555,14 +549,15 @@ class _Verdicts:
             raise InternalError("a component was planned that no document of pass 2 asked for")
 
 
-def plan_spilled(task: tuple[list[tuple[str, int]], dict[int, dict[int, Finding]]]) -> tuple[list[Verdict],
-                                                                                        list[tuple[str, ...]]]:
-    """Worker: plan one component, reading its prepared documents from the spill (file, offset each).
+def plan_spilled(task: tuple[list[tuple[str, int]], dict[int, dict[int, Finding]], bool]) -> tuple[
+        list[Verdict], list[tuple[str, ...]]]:
+    """Worker: plan one component, or re-judge one document with its recurring lines (``planned``
+    False), reading the prepared documents from the spill (file, offset each).
 
     The main process only hands out where they are: loading them there and pickling them again
     for the worker cost it more than the worker's own read of the file.
     """
-    locations, evidence = task
+    locations, evidence, planned = task
     items: list[Prepared] = []
     files: dict[str, IO[bytes]] = {}
     try:
@@ -575,53 +570,33 @@ def plan_spilled(task: tuple[list[tuple[str, int]], dict[int, dict[int, Finding]
     finally:
         for fh in files.values():
             fh.close()
+    if not planned:
+        return [rejudged(items[0], evidence[0])], []
     return plan_component((items, evidence))
 
 
-#: Documents in flight in pass 2 (bounds memory while a slow re-judgement is awaited).
-WINDOW = 4096
-
-
-def _results(shards: Sequence[Shard], config: Config, verdicts: _Verdicts,
-             evidence: dict[int, dict[int, Finding]], alone: _Alone, pool: Any,
-             progress: Progress | None, prepared: PreparedSpill, seen: bytes | bytearray = b"") -> Iterator[Item]:
+def _results(shards: Sequence[Shard], config: Config, verdicts: _Verdicts, alone: _Alone,
+             progress: Progress | None, seen: bytes | bytearray = b"") -> Iterator[Item]:
     """Pass 2: every shard re-read in order, each document finished and yielded in input order.
 
-    A document whose changes are decided is finished here (applying and checking changes is
-    cheap, cheaper than sending the text to a worker and back); one that must be re-judged with
-    its recurring lines runs the per-document stages again, in a worker.
+    Every document's changes are decided by now (a verdict of the global stage, or its pass-1
+    changes), so finishing it is applying and checking them: cheaper here than sending the text
+    to a worker and back.
     """
-    queue: deque[tuple[Shard, Row | None, Any]] = deque()
-
-    def drain(limit: int) -> Iterator[Item]:
-        while len(queue) > limit:
-            shard, row, payload = queue.popleft()
-            if isinstance(payload, Skipped):
-                yield Item(shard, row, payload)
-                continue
-            result, suspects = payload if isinstance(payload, tuple) else payload.get()
-            if progress:
-                progress.advance(1, result.document.size)
-            warning = f"{result.document.doc}: empty file; copied as it is" if not result.document.text else None
-            yield Item(shard, row, record_fields(row, result), suspects, warning)
-
     count = 0
     for shard, row, doc, number in read(shards, config):
         if isinstance(doc, Skipped):
-            queue.append((shard, row, doc))
+            yield Item(shard, row, doc)
             continue
         count = number + 1
         if seen and seen[number * 8:number * 8 + 8] != fingerprint(doc):
             raise corpus_changed(doc.doc)
-        how: Verdict | tuple[dict[int, Finding], Prepared] | None = verdicts.take(number)
-        if how is None:
-            how = (evidence[number], prepared.get(number)) if number in evidence else alone.take(number)
-        if pool is not None and isinstance(how, tuple):
-            queue.append((shard, row, pool.apply_async(finish, ((doc, how),))))
-        else:
-            queue.append((shard, row, finish((doc, how))))
-        yield from drain(WINDOW)
+        how = verdicts.take(number)
+        result, suspects = finish((doc, how if how is not None else alone.take(number)))
+        if progress:
+            progress.advance(1, result.document.size)
+        warning = f"{result.document.doc}: empty file; copied as it is" if not result.document.text else None
+        yield Item(shard, row, record_fields(row, result), suspects, warning)
     if seen and count != len(seen) // 8:
         raise corpus_changed()
     verdicts.finish()
-    yield from drain(0)

@@ -20,7 +20,6 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from itertools import islice
-from multiprocessing.pool import AsyncResult
 from typing import Any
 
 from .errors import WorkerError
@@ -111,9 +110,6 @@ class WatchedPool:
                 return
             yield from values
 
-    def apply_async(self, func: Callable[..., Any], args: tuple[Any, ...]) -> Watched:
-        return Watched(self._pool.apply_async(func, args), self)
-
     def terminate(self) -> None:
         """``Pool.terminate``, which can block forever when a worker died holding the task queue's
         lock (an idle worker waits for tasks holding it): after a few seconds the workers are
@@ -129,18 +125,3 @@ class WatchedPool:
                 if worker.exitcode is None:
                     worker.kill()
             stopper.join(5)
-
-
-class Watched:
-    """One pending result of :meth:`WatchedPool.apply_async`."""
-
-    def __init__(self, result: AsyncResult[Any], pool: WatchedPool) -> None:
-        self._result = result
-        self._pool = pool
-
-    def get(self) -> Any:
-        while True:
-            try:
-                return self._result.get(POLL)
-            except multiprocessing.TimeoutError:
-                self._pool.check()

@@ -168,11 +168,11 @@ def test_killed_worker_stops_the_run_in_process(tmp_path: Path) -> None:
     before = set(children(os.getpid()))
     pool = workers.WatchedPool(2, _noop_init, ())
     try:
-        result = pool.apply_async(time.sleep, (30,))
+        results = pool.imap(time.sleep, [30])
         victim = sorted(set(children(os.getpid())) - before)[0]
         os.kill(victim, signal.SIGKILL)
         with pytest.raises(WorkerError, match=rf"worker process {victim} died \(killed by SIGKILL\)"):
-            result.get()
+            next(results)
     finally:
         pool.terminate()
 
