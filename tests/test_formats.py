@@ -208,6 +208,26 @@ def test_source_field_scopes_cross_document_evidence(tmp_path: Path) -> None:
     assert "source ledger.example" in result.documents[0].changes[0].reason
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_recurring_line_in_documents_that_share_nothing_else_is_removed(tmp_path: Path, jobs: int) -> None:
+    """Documents with a recurring line but no near-duplicate are in no component: they are
+    re-judged alone with their source's recurring lines, in one process or in the workers."""
+    topics = ["the council voted on the new bridge after a long night of argument over its cost",
+              "a local bakery won a national prize for its rye bread and sourdough loaves this spring",
+              "the river flooded two streets near the market after three days of heavy rain",
+              "schools will open an hour later from September, the education board decided today",
+              "the city library extends its opening hours on weekends starting next month for students"]
+    rows = [{"id": i, "text": f"{topic.capitalize()}, and residents had plenty to say about it.\nLedger Media Group\n",
+             "url": "https://ledger.example/"} for i, topic in enumerate(topics)]
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.jsonl").write_bytes(jsonl(rows))
+    result = clean([src], Config(), jobs=jobs)
+    assert [[(c.rule, c.text) for c in d.changes] for d in result.documents] == [
+        [("recurring-line", "Ledger Media Group\n")]] * len(topics)
+    assert not result.clusters
+
+
 def _host_by_urlsplit(value: object) -> str | None:
     """source_from as it was: every URL through ``urlsplit`` (a refused one: the value itself)."""
     if not isinstance(value, str) or not value.strip():
