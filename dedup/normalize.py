@@ -59,9 +59,32 @@ def soft_fold(text: str) -> str:
 
 
 def fold(text: str) -> str:
-    """The comparison key: :func:`soft_fold` plus casefolding (``lower`` is the same on ASCII, and faster)."""
-    folded = soft_fold(text)
-    return folded.lower() if folded.isascii() else folded.casefold()
+    """The comparison key: :func:`soft_fold` plus :func:`casefold`."""
+    return casefold(soft_fold(text))
+
+
+#: The Latin-1 characters whose casefolding is not their lowercase (and no lowercase is them).
+_LATIN1_CASEFOLDS = (("ß", "ss"), ("µ", "μ"))
+
+
+def casefold(text: str) -> str:
+    """``str.casefold``, faster on the text most corpora hold.
+
+    ``lower`` is per character too, and the same on every Latin-1 character but two, which are
+    replaced after it; it took about half as long as ``casefold`` on a paragraph with accents
+    (1.7 against 3.3 us), and rules and keys fold every paragraph. Other text is casefolded.
+    """
+    if text.isascii():
+        return text.lower()
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.casefold()
+    folded = text.lower()
+    for char, replacement in _LATIN1_CASEFOLDS:
+        if char in folded:
+            folded = folded.replace(char, replacement)
+    return folded
 
 
 #: For the code points up to U+00FF: the byte itself where ``\\w`` matches it, else a space.

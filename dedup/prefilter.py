@@ -36,6 +36,8 @@ from itertools import pairwise, product
 
 import regex
 
+from .normalize import casefold
+
 #: Characters whose absence from matches is tracked (:attr:`Needs.forbidden`): caseless, and not
 #: matched by ``\d``, ``\s``, ``\w``, ``\p{L}``, ``\p{Lu}`` or ``\p{N}`` (a test checks both).
 TRACKED = frozenset(".,;:!?()[]{}\"'|/*#@&%+=<>~$")
@@ -58,7 +60,7 @@ def gate_fold(text: str) -> str:
     dot keeps every literal match a substring of the folded text (deleting characters from a text
     can only add substrings, never remove the ones a match needs).
     """
-    folded = text.casefold()
+    folded = casefold(text)
     return folded if folded.isascii() else folded.replace("\u0307", "")
 
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from dedup.changes import apply
 from dedup.model import Document
-from dedup.normalize import fold, propose_repairs, repair_line
+from dedup.normalize import casefold, fold, propose_repairs, repair_line
 
 CASES = json.loads((Path(__file__).parent / "data" / "repairs.json").read_text(encoding="utf-8"))
 
@@ -355,3 +355,16 @@ def test_words_are_the_regex_words(text: str) -> None:
     from dedup.normalize import words
 
     assert words.__wrapped__(text) == tuple(re.findall(r"\w+", text))
+
+
+def test_casefold_is_str_casefold_on_every_character() -> None:
+    for point in range(0x110000):
+        if not 0xD800 <= point < 0xE000:
+            char = chr(point)
+            assert casefold(char) == char.casefold(), hex(point)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.characters(max_codepoint=0xFF)) | st.text(st.sampled_from("aZßµÄÉİΣς\u0130 ")) | st.text())
+def test_casefold_is_str_casefold(text: str) -> None:
+    assert casefold(text) == text.casefold()
