@@ -377,6 +377,8 @@ def _owner_pairs(keys: list[int], bands: int) -> list[tuple[int, int]]:
     Only keys that occur twice make pairs; their entries are visited in entry order, which is the
     order of a stable sort within a bucket, so big buckets get the same star and chain.
     """
+    if len(keys) == 2 * bands:  # two owners (most components are pairs): does a key of one recur in the other?
+        return [] if set(keys[:bands]).isdisjoint(keys[bands:]) else [(0, 1)]
     repeated = {key for key, count in Counter(keys).items() if count > 1}
     if not repeated:
         return []
