@@ -130,7 +130,6 @@ class PreparedSpill:
         return self._files[self._file[doc]], self._offsets[doc]
 
 
-
 #: This worker's own file of prepared documents: (the run's spill folder, the file's path, the
 #: file, its size so far).
 _OWN_SPILL: tuple[str, str, IO[bytes], int] | None = None
@@ -546,7 +545,7 @@ class _Verdicts:
     def finish(self) -> None:
         """Plan what is left (nothing, once every document was taken), so the clusters are whole."""
         for _ in self._planned:
-            raise InternalError("a component was planned that no document of pass 2 asked for")
+            raise InternalError("a task was planned that no document of pass 2 asked for")
 
 
 def plan_spilled(task: tuple[list[tuple[str, int]], dict[int, dict[int, Finding]], bool]) -> tuple[
