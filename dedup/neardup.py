@@ -260,7 +260,7 @@ class Memo:
         found = self._shingles.get((channel, key))
         if found is None:
             found = self._shingles[(channel, key)] = (word_grams(key, self.config.ngram) if channel == "word"
-                                                      else char_shingles(key, self.config.char_ngram))
+                                                      else shingles(key, channel, self.config))
         return found
 
     def rows(self, channel: str, keys: Sequence[str]) -> Any:

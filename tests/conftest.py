@@ -6,7 +6,7 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,20 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 OUT = ROOT / "out"
+
+
+#: Unrelated local news, a story a document: records built on them share no passage.
+LOCAL_NEWS = ["the council voted on the new bridge after a long night of argument over its cost",
+              "a local bakery won a national prize for its rye bread and sourdough loaves this spring",
+              "the river flooded two streets near the market after three days of heavy rain",
+              "schools will open an hour later from September, the education board decided today",
+              "the city library extends its opening hours on weekends starting next month for students"]
+
+
+def local_news(line: str, hosts: Sequence[str]) -> list[dict[str, object]]:
+    """JSONL records of one story each followed by ``line``, the i-th at a URL on ``hosts[i]``."""
+    return [{"id": i, "text": f"{topic.capitalize()}, and residents had plenty to say about it.\n{line}\n",
+             "url": f"https://{host}/{i}"} for i, (topic, host) in enumerate(zip(LOCAL_NEWS, hosts, strict=False))]
 
 
 def _snapshot(folder: Path) -> dict[str, str]:

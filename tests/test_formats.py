@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
-from conftest import SEEDS, read_tree
+from conftest import LOCAL_NEWS, SEEDS, local_news, read_tree
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_scale import generated
@@ -190,14 +190,7 @@ def test_records_without_ids_are_named_by_row(tmp_path: Path) -> None:
 
 
 def test_source_field_scopes_cross_document_evidence(tmp_path: Path) -> None:
-    widget = "Read the Ledger briefing every morning"
-    topics = ["the council voted on the new bridge after a long night of argument over its cost",
-              "a local bakery won a national prize for its rye bread and sourdough loaves this spring",
-              "the river flooded two streets near the market after three days of heavy rain",
-              "schools will open an hour later from September, the education board decided today"]
-    bodies = [f"{topic.capitalize()}, and residents had plenty to say about it.\n{widget}\n" for topic in topics]
-    rows = [{"id": i, "text": b, "url": f"https://{'ledger' if i < 3 else 'other'}.example/{i}"}
-            for i, b in enumerate(bodies)]
+    rows = local_news("Read the Ledger briefing every morning", ["ledger.example"] * 3 + ["other.example"])
     src = tmp_path / "in"
     src.mkdir()
     (src / "a.jsonl").write_bytes(jsonl(rows))
@@ -212,19 +205,13 @@ def test_source_field_scopes_cross_document_evidence(tmp_path: Path) -> None:
 def test_recurring_line_in_documents_that_share_nothing_else_is_removed(tmp_path: Path, jobs: int) -> None:
     """Documents with a recurring line but no near-duplicate are in no component: they are
     re-judged alone with their source's recurring lines, in one process or in the workers."""
-    topics = ["the council voted on the new bridge after a long night of argument over its cost",
-              "a local bakery won a national prize for its rye bread and sourdough loaves this spring",
-              "the river flooded two streets near the market after three days of heavy rain",
-              "schools will open an hour later from September, the education board decided today",
-              "the city library extends its opening hours on weekends starting next month for students"]
-    rows = [{"id": i, "text": f"{topic.capitalize()}, and residents had plenty to say about it.\nLedger Media Group\n",
-             "url": "https://ledger.example/"} for i, topic in enumerate(topics)]
+    rows = local_news("Ledger Media Group", ["ledger.example"] * len(LOCAL_NEWS))
     src = tmp_path / "in"
     src.mkdir()
     (src / "a.jsonl").write_bytes(jsonl(rows))
     result = clean([src], Config(), jobs=jobs)
     assert [[(c.rule, c.text) for c in d.changes] for d in result.documents] == [
-        [("recurring-line", "Ledger Media Group\n")]] * len(topics)
+        [("recurring-line", "Ledger Media Group\n")]] * len(rows)
     assert not result.clusters
 
 

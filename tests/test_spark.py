@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import read_tree, write_corpus
+from conftest import local_news, read_tree, write_corpus
 from hypothesis import HealthCheck, given, settings
 from strategies import corpus as corpora
 from test_scale import WIDGETS, WORDS
@@ -128,19 +128,14 @@ def test_spark_output_equals_the_local_engine_byte_for_byte(tmp_path: Path, corp
 def test_spark_rejudges_documents_in_no_component_as_the_local_engine_does(tmp_path: Path, spark: Any) -> None:
     """Documents that share only a recurring line of their source are in no component: both
     engines judge them again with it, and agree."""
-    topics = ["the council voted on the new bridge after a long night of argument over its cost",
-              "a local bakery won a national prize for its rye bread and sourdough loaves this spring",
-              "the river flooded two streets near the market after three days of heavy rain",
-              "schools will open an hour later from September, the education board decided today"]
-    rows = [{"id": i, "text": f"{t.capitalize()}, and residents had plenty to say.\nLedger Media Group\n",
-             "url": "https://ledger.example/"} for i, t in enumerate(topics)]
+    rows = local_news("Ledger Media Group", ["ledger.example"] * 4)
     corpus = tmp_path / "in"
     corpus.mkdir()
     (corpus / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     local, distributed = outputs(tmp_path, corpus, spark, Config())
     assert local == distributed
     changes = [json.loads(line) for line in local["changes.jsonl"].decode().splitlines()]
-    assert [c["rule"] for c in changes] == ["recurring-line"] * len(topics)
+    assert [c["rule"] for c in changes] == ["recurring-line"] * len(rows)
 
 
 def test_spark_follows_the_configuration(tmp_path: Path, corpus: Path, spark: Any) -> None:
