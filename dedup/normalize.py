@@ -420,6 +420,34 @@ def repair_line(line: str) -> tuple[str, str, str] | None:
     return fixed, _rule_for(steps), reason
 
 
+def common_prefix(a: str, b: str) -> int:
+    """The length of the longest common prefix of ``a`` and ``b``.
+
+    Found by halving with slice comparisons (C loops) rather than a Python loop per character: a
+    repaired line's first change is often far into it (the loop cost about 5 us a document).
+    """
+    low, high = 0, min(len(a), len(b))  # a[:low] == b[:low]; the prefix is no longer than high
+    while low < high:
+        mid = (low + high + 1) // 2
+        if a[low:mid] == b[low:mid]:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+def common_suffix(a: str, b: str, limit: int) -> int:
+    """The length of the longest common suffix of ``a`` and ``b``, at most ``limit``."""
+    low, high = 0, max(0, limit)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if a[len(a) - mid:len(a) - low] == b[len(b) - mid:len(b) - low]:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
 def propose_repairs(document: Document) -> list[Change]:
     """One change per repaired line, over the smallest span that differs.
 
@@ -450,13 +478,8 @@ def propose_repairs(document: Document) -> list[Change]:
         repaired = repair_line(content)
         if repaired is not None:
             fixed, rule, reason = repaired
-            pre = 0
-            limit = min(len(content), len(fixed))
-            while pre < limit and content[pre] == fixed[pre]:
-                pre += 1
-            post = 0
-            while post < limit - pre and content[-1 - post] == fixed[-1 - post]:
-                post += 1
+            pre = common_prefix(content, fixed)
+            post = common_suffix(content, fixed, min(len(content), len(fixed)) - pre)
             changes.append(
                 Change(doc=document.doc, kind="repair", rule=rule, start=offset + pre,
                        end=offset + len(content) - post, text=content[pre:len(content) - post],

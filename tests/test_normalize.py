@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from dedup.changes import apply
 from dedup.model import Document
-from dedup.normalize import casefold, fold, propose_repairs, repair_line
+from dedup.normalize import casefold, common_prefix, common_suffix, fold, propose_repairs, repair_line
 
 CASES = json.loads((Path(__file__).parent / "data" / "repairs.json").read_text(encoding="utf-8"))
 
@@ -368,3 +368,18 @@ def test_casefold_is_str_casefold_on_every_character() -> None:
 @given(st.text(st.characters(max_codepoint=0xFF)) | st.text(st.sampled_from("aZßµÄÉİΣς\u0130 ")) | st.text())
 def test_casefold_is_str_casefold(text: str) -> None:
     assert casefold(text) == text.casefold()
+
+
+@given(st.text(st.sampled_from("ab’")), st.text(st.sampled_from("ab’")))
+def test_common_prefix_and_suffix_are_the_character_walks(a: str, b: str) -> None:
+    """The halving search gives what walking character by character gives (the repair span's
+    bounds: the suffix may not overlap the prefix)."""
+    limit = min(len(a), len(b))
+    pre = 0
+    while pre < limit and a[pre] == b[pre]:
+        pre += 1
+    post = 0
+    while post < limit - pre and a[-1 - post] == b[-1 - post]:
+        post += 1
+    assert common_prefix(a, b) == pre
+    assert common_suffix(a, b, limit - pre) == post
