@@ -65,10 +65,10 @@ class QuietPool(multiprocessing.pool.Pool):
     """``multiprocessing.Pool`` whose worker-maintenance thread sleeps until there is work for it.
 
     The stock pool wakes that thread whenever a result is waiting in the result pipe, and the
-    thread then spins (polling every worker's status, taking the GIL) until the result thread has
-    read the result out. A result of a hundred kilobytes takes a while to read, so the spinning
-    thread used 5.3 s of CPU per 100,000 documents of a two-worker run, about a sixth of the main
-    process's, and took the GIL from the thread doing the run's own work.
+    thread then loops (polling every worker's status) until the result thread has read the result
+    out. Sketch batches are about a hundred kilobytes, so on the 100k scale corpus with two workers
+    that thread used 5.3 s of CPU, about a sixth of the main process's (the run's wall time did not
+    measurably change on two cores; the CPU was waste all the same).
 
     The thread has no use for results: it replaces dead workers (each worker's sentinel wakes it)
     and notices shutdown and an emptied cache (the pool's change notifier wakes it). So it waits on

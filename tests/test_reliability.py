@@ -181,6 +181,7 @@ def _large(n: int) -> bytes:
     return bytes(n)
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="the pool forks its workers here; other platforms spawn them")
 def test_the_pools_maintenance_thread_sleeps_while_results_arrive(monkeypatch: pytest.MonkeyPatch) -> None:
     """The stock pool wakes its worker-maintenance thread whenever a result waits to be read, and
     the thread spins until it is (a sixth of the main process's CPU on a large run). The quiet pool
