@@ -510,6 +510,9 @@ def main(argv: list[str] | None = None) -> None:
     corpus, txt, manifest = ensure_corpus(args.work, args.documents, args.seed, "ours-e2e" in tools)
     os.sched_setaffinity(0, {args.core})  # after generating; every tool's subprocess inherits the one core
     truth = load_truth(corpus)
+    from machine import loop_seconds, machine_line
+
+    before = loop_seconds()  # on the one core every tool runs on
     rows = []
     for tool in tools:
         if tool in NOT_INSTALLABLE:
@@ -526,6 +529,7 @@ def main(argv: list[str] | None = None) -> None:
         json.dumps({"manifest": manifest, "rows": rows}, indent=2, default=str) + "\n", encoding="utf-8")
     print(table(rows, manifest, positives))
     print(scaling(args.work))
+    print(machine_line(before, loop_seconds()))
 
 
 if __name__ == "__main__":

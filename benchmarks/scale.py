@@ -8,7 +8,8 @@ Each size is a planted corpus (``planted.py``: real prose, JSONL shards of 10,00
 own session; a sampler adds up the resident memory of every process of that session (the main
 process and its workers) ten times a second, so "peak RSS" is what the machine had to hold, not
 one process's share. Prints a Markdown table and the scaling exponent k of time ∝ documents^k
-(least squares on the log-log points; 1.0 is linear).
+(least squares on the log-log points; 1.0 is linear), and the machine's speed before and after
+(``machine.py``: figures from hours whose speeds differ are not comparable).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -94,7 +96,10 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument("--work", type=Path, default=Path("/tmp/dedup-scale"))
     args = parser.parse_args()
+    from machine import loop_seconds, machine_line
+
     dedup = str(Path(sys.executable).with_name("dedup"))
+    before = loop_seconds()
     rows = []
     points = []
     for size in (int(s) for s in args.sizes.split(",")):
@@ -118,6 +123,7 @@ def main() -> None:
     k = exponent(points)
     if k is not None:
         print(f"\nscaling exponent (time ∝ documents^k): k = {k:.2f}")
+    print(f"\n{machine_line(before, loop_seconds())}")
 
 
 if __name__ == "__main__":
