@@ -1,10 +1,11 @@
 """How fast this machine runs right now, so a benchmark table carries its context.
 
 Shared cloud machines drift: the 10k scale run took 6.2 s in one sitting and 7.9 s in another,
-with no change between them that a side-by-side run could see. A fixed pure-Python loop (20 million additions, about 1.0 s on this project's quietest
-days) measured before and after a benchmark says which kind of hour its figures come from; the
-README quotes it beside every table. It is a yardstick for the interpreter's speed, not a model of
-dedup's (which is part numpy): compare figures only between runs whose loops agree.
+with no change between them that a side-by-side run could see. A fixed pure-Python loop (20
+million additions, about 1.0 s on this project's quietest days) measured before and after a
+benchmark says which kind of hour its figures come from; the README quotes it beside every table.
+It is a yardstick for the interpreter's speed, not a model of dedup's (which is part numpy):
+compare figures only between runs whose loops agree.
 """
 
 from __future__ import annotations

@@ -183,6 +183,26 @@ def test_a_prepared_document_survives_the_spill(text: str, prefix: str) -> None:
                for (_, _, a), (_, _, b) in zip(back.signatures, item.signatures, strict=True))
 
 
+@given(st.lists(st.sampled_from(["u4", "u8", ">u4"]), min_size=1, max_size=6), st.integers(0, 5), st.booleans(),
+       st.booleans())
+def test_signature_rows_pack_as_their_stack(dtypes: list[str], width: int, strided: bool, ragged: bool) -> None:
+    """``pack_rows`` joins the rows' bytes instead of stacking them: it packs exactly what
+    ``np.stack`` gives, for strided views and for rows of mixed types (stacked then, as before);
+    rows of mixed lengths fail as ``np.stack`` does."""
+    import numpy as np
+
+    from dedup.pipeline import pack_array, pack_rows
+
+    base = np.arange(2 * width * len(dtypes), dtype=np.uint64).reshape(len(dtypes), 2 * width)
+    rows = [(base[i, ::2] if strided else base[i, :width]).astype(dtype) for i, dtype in enumerate(dtypes)]
+    if ragged:
+        rows.append(np.zeros(width + 1, dtype=dtypes[0]))
+        with pytest.raises(ValueError):
+            pack_rows(rows)
+    else:
+        assert pack_rows(rows) == pack_array(np.stack(rows))
+
+
 @SETTINGS
 @given(document())
 def test_a_sketch_survives_the_trip_from_a_worker(text: str) -> None:
