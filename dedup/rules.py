@@ -819,8 +819,12 @@ class _Screen:
         may pass: those with prefixes (trimmed to the ones starting with ``first``), then the rest
         (those whose initials ``first`` is not among are left out)."""
         prefixed = tuple(c for c in self._prefixed.get(first, ()) if c.forbidden.isdisjoint(present))
-        others = tuple(c for c in self._others if c.forbidden.isdisjoint(present) and (
-            not first or c.initials is None or prefilter.may_start(c.initials, first)))
+        # Longest first, so :meth:`candidates` stops at the first check the text is too long for:
+        # a paragraph is longer than most widget patterns can match (on the planted corpus the loop
+        # took 96,305 steps for 15,956 paragraphs instead of 184,827). The order of the candidates
+        # found does not matter: they are tested for a match and for membership only.
+        others = tuple(sorted((c for c in self._others if c.forbidden.isdisjoint(present) and (
+            not first or c.initials is None or prefilter.may_start(c.initials, first))), key=lambda c: -c.longest))
         union = tuple(sorted({p for c in prefixed for p in c.prefixes or ()}))
         return union, prefixed, others
 
@@ -841,8 +845,10 @@ class _Screen:
                 if size <= check.longest and id(check.rule) not in found \
                         and folded.startswith(check.prefixes or ()) and _has_clauses(folded, check.clauses):
                     found[id(check.rule)] = check.rule
-        for check in others:
-            if size <= check.longest and id(check.rule) not in found and _has_clauses(folded, check.clauses):
+        for check in others:  # longest first
+            if size > check.longest:
+                break
+            if id(check.rule) not in found and _has_clauses(folded, check.clauses):
                 found[id(check.rule)] = check.rule
         return list(found.values())
 

@@ -213,3 +213,45 @@ def test_a_repeated_space_counts_one_towards_the_longest_match() -> None:
     assert needs(r"(?:\s|)+x").longest == 2
     assert needs(r"a[\s:]*b").longest is None  # not only whitespace
     assert needs(r"a.*b").longest is None
+
+
+def _every_check_passed(text: str) -> set[int]:
+    """The rules whose checks ``text`` passes, testing every check (what the screen must find)."""
+    from dedup.rules import _has_clauses
+
+    screen = _screen(active_rules(Config()))
+    folded = gate_fold(text)
+    union, prefixed, others = screen._static_checks(folded[:1], "".join(c for c in screen.tracked if c in text))
+    found = {id(c.rule) for c in prefixed
+             if union and folded.startswith(union) and len(text) <= c.longest
+             and folded.startswith(c.prefixes or ()) and _has_clauses(folded, c.clauses)}
+    return found | {id(c.rule) for c in others if len(text) <= c.longest and _has_clauses(folded, c.clauses)}
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(near_examples(), min_size=1, max_size=5).map(" ".join))
+def test_candidates_are_every_check_the_text_passes(text: str) -> None:
+    """The screen walks its checks longest first and stops at the first one the text is too long
+    for: it must find exactly the checks that testing every one of them finds (lines joined here
+    make texts longer than most checks)."""
+    text = matching_text(text)
+    assert set(map(id, _screen(active_rules(Config())).candidates(text))) == _every_check_passed(text)
+
+
+def test_a_text_as_long_as_a_check_allows_is_still_its_candidate() -> None:
+    """At each check's exact length limit (a text holding one string of each of its clauses, padded
+    to the limit), the screen still finds what testing every check finds."""
+    screen = _screen(active_rules(Config()))
+    tried = 0
+    for check in screen.checks:
+        if check.longest >= sys.maxsize or check.prefixes:
+            continue
+        text = " ".join(clause[0] for clause in check.clauses)
+        if not text or len(text) > check.longest:
+            continue
+        text = (text + " " + "x" * check.longest)[:check.longest].rstrip() or text
+        if len(text) != check.longest:
+            continue
+        tried += 1
+        assert set(map(id, screen.candidates(text))) == _every_check_passed(text), (check.rule.name, text)
+    assert tried >= 10, tried
