@@ -438,14 +438,7 @@ def common_prefix(a: str, b: str) -> int:
 
 def common_suffix(a: str, b: str, limit: int) -> int:
     """The length of the longest common suffix of ``a`` and ``b``, at most ``limit``."""
-    low, high = 0, max(0, limit)
-    while low < high:
-        mid = (low + high + 1) // 2
-        if a[len(a) - mid:len(a) - low] == b[len(b) - mid:len(b) - low]:
-            low = mid
-        else:
-            high = mid - 1
-    return low
+    return max(0, min(limit, common_prefix(a[::-1], b[::-1])))
 
 
 def propose_repairs(document: Document) -> list[Change]:

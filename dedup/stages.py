@@ -152,9 +152,13 @@ SKETCH_BATCH = 32
 SKETCH_BATCH_CHARS = 1 << 20
 
 
+def _full(documents: int, chars: int) -> bool:
+    return documents >= SKETCH_BATCH or chars >= SKETCH_BATCH_CHARS
+
+
 def batch_full(batch: Sequence[Document]) -> bool:
     """Whether ``batch`` is as large as a batch for :func:`sketch_many` gets."""
-    return len(batch) >= SKETCH_BATCH or sum(len(d.text) for d in batch) >= SKETCH_BATCH_CHARS
+    return _full(len(batch), sum(len(d.text) for d in batch))
 
 
 def sketch_batches(documents: Iterable[Document]) -> Iterator[list[Document]]:
@@ -164,7 +168,7 @@ def sketch_batches(documents: Iterable[Document]) -> Iterator[list[Document]]:
     for document in documents:
         batch.append(document)
         chars += len(document.text)
-        if len(batch) >= SKETCH_BATCH or chars >= SKETCH_BATCH_CHARS:
+        if _full(len(batch), chars):
             yield batch
             batch = []
             chars = 0

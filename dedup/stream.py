@@ -472,7 +472,6 @@ def run(paths: Sequence[str | Path], config: Config, output: Path | None = None,
                 progress.stage("writing")
             with open(folder / "alone.pickle", "rb") as fh:
                 yield from _results(shards, config, verdicts, _Alone(fh), progress, seen)
-            prepared.written()
     except BaseException:
         if pool is not None:
             _stop(pool, interrupted=True)
