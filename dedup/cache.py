@@ -34,6 +34,7 @@ import numpy as np
 from . import __version__
 from .config import Config, as_dict
 from .corpus import write_atomic
+from .signatures import stable_argsort
 
 MAGIC = b"DEDUPSIG"
 FORMAT = 4  # 2: a document-level row per document; 3: the fast shingle hash; 4: words hashed by dedup.tokens
@@ -93,7 +94,7 @@ class _Segment:
         flat_keys = keys.reshape(-1)
         used = flat_keys != 0
         flat_keys, flat_rows = flat_keys[used], flat_rows[used]
-        order = np.argsort(flat_keys, kind="stable")
+        order = stable_argsort(flat_keys)
         return cls(hashes, offsets, rows, keys, ids, flat_keys[order], flat_rows[order])
 
     def entries(self) -> dict[bytes, Entry]:

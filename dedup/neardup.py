@@ -50,6 +50,7 @@ from .signatures import (
     minhash_flat,
     minhash_rows,
     segment_windows,
+    stable_argsort,
     word_ngram_hash32,
     word_ngram_hashes_of,
 )
@@ -345,7 +346,7 @@ def bucket_pairs(keys: Any) -> tuple[Any, Any]:
     """Candidate pairs among entries (given in entry order) that share a key: every pair in small
     buckets, a star to the first member and a chain in big ones, so the work stays linear in the
     bucket's size. Returns two index arrays into ``keys``."""
-    order = np.argsort(keys, kind="stable")
+    order = stable_argsort(keys)
     sorted_keys = keys[order]
     starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
     sizes = np.diff(np.r_[starts, len(sorted_keys)])

@@ -26,9 +26,12 @@ import numpy as np
 from .tokens import code_points, fmix32, tokenize, word_hash32
 
 _MAX32 = np.uint32(0xFFFFFFFF)
-#: Shingles permuted at once. 2,048 × 128 permutations × 4 B = 1 MiB stays in the CPU cache; 64k
-#: (32 MiB) did not, and signing 3,000 documents took 1.4 s instead of 0.85 s.
-_CHUNK = 2048
+#: Shingles permuted at once (32,768 × 128 permutations × 4 B = 16 MiB). A sketch batch of 32
+#: ordinary documents (about 26,000 word shingles) is then one block, signed with one ``reduceat``
+#: and no per-chunk bookkeeping: the batches of 1,000 planted documents took 67-74 ms against
+#: 111-140 ms in 2,048-shingle blocks. Bigger blocks lose again: 204,516 shingles at once took
+#: 18-20 ms in 32k blocks, 17-19 in 16k, 32-35 in 64k and 29-32 in 2k.
+_CHUNK = 1 << 15
 
 
 @lru_cache(maxsize=8)
@@ -172,7 +175,7 @@ def minhash_flat(flat: Any, sizes: Any, num_perm: int, seed: int) -> Any:
     minimum is then a ``reduceat`` over a contiguous run of every row, which numpy vectorises. The
     other way round (a row per shingle) calls the inner loop once per shingle on only ``num_perm``
     values, and was 2-4 times slower. The block is written into one buffer reused across chunks
-    (``out=``): a fresh 1 MiB temporary per step is a fresh ``mmap`` and its page faults. A
+    (``out=``): a fresh temporary per step is a fresh ``mmap`` and its page faults. A
     document's shingles usually fit in one chunk; then each set's minimum is one ``reduceat`` at the
     set starts, with no owner array.
     """
@@ -228,6 +231,36 @@ def _fmix64(h: Any) -> Any:
     h *= np.uint64(0xC4CEB9FE1A85EC53)
     h ^= h >> np.uint64(33)
     return h
+
+
+#: Below this many keys :func:`stable_argsort` uses numpy's stable sort as it is (faster there).
+_STABLE_BELOW = 4096
+
+
+def stable_argsort(keys: Any) -> Any:
+    """``np.argsort(keys, kind="stable")`` for a 1-d array, about twice as fast on big ones.
+
+    Band keys are bucketed by sorting, and which pairs a big bucket yields depends on its members'
+    order, so equal keys must stay in entry order. numpy's stable argsort of 64-bit keys is a merge
+    sort; its default one is several times faster (vectorised where the CPU allows) but leaves equal
+    keys in any order. Here the fast sort groups equal keys, and one sort of plain integers, ``run *
+    n + index``, puts each group back in entry order: the sorted integers order runs as the keys did
+    and, within a run, indexes ascending, which is exactly the stable order. (1.5 M keys: 156 ms
+    stable, this 99; 150,000 keys: 12.3 against 7.6 ms. Below a few thousand keys the extra steps
+    cost more than they save.)
+    """
+    n = len(keys)
+    if n < _STABLE_BELOW or n >= 1 << 31:  # run * n + index must fit in an int64
+        return np.argsort(keys, kind="stable")
+    order = np.argsort(keys)
+    ordered = keys[order]
+    run = np.zeros(n, dtype=np.int64)
+    np.cumsum(ordered[1:] != ordered[:-1], out=run[1:])
+    run *= n
+    composite = run + order
+    composite.sort()
+    # each run keeps its block of positions, so position i still belongs to run[i]
+    return np.subtract(composite, run, out=composite)
 
 
 def band_keys(rows: Any, bands: int, rows_per_band: int) -> Any:

@@ -135,3 +135,51 @@ def test_a_prepared_documents_signatures_are_those_of_its_comparable_keys(text: 
     assert [(c, k) for c, k, _ in item.signatures] == expected
     for channel, key, row in item.signatures:
         assert np.array_equal(row, signature_rows([key], channel, config.neardup)[0])
+
+
+@settings(max_examples=60, deadline=None)
+@given(size=st.integers(0, 3 * 4096), distinct=st.integers(1, 5000), seed=st.integers(0, 2**32 - 1),
+       fast_from=st.sampled_from([2, 4096]))
+def test_stable_argsort_is_numpys_stable_argsort(size: int, distinct: int, seed: int, fast_from: int) -> None:
+    """Buckets of equal band keys must list their entries in entry order (a big bucket's star and
+    chain depend on it): the fast path must give exactly the stable sort's permutation, on keys
+    with many repeats, few repeats and none, at and around the size where it takes over."""
+    import dedup.signatures as sig
+
+    rng = np.random.default_rng(seed)
+    pool = rng.integers(0, 2**64 - 1, distinct, dtype=np.uint64, endpoint=True)
+    keys = pool[rng.integers(0, distinct, size)]
+    saved = sig._STABLE_BELOW
+    sig._STABLE_BELOW = fast_from
+    try:
+        got = sig.stable_argsort(keys)
+    finally:
+        sig._STABLE_BELOW = saved
+    assert np.array_equal(got, np.argsort(keys, kind="stable"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(sizes=st.lists(st.integers(0, 40), max_size=12), chunk=st.sampled_from([1, 3, 7, 64, 1 << 15]),
+       seed=st.integers(0, 2**32 - 1))
+def test_minhash_in_blocks_equals_each_set_alone(sizes: list[int], chunk: int, seed: int) -> None:
+    """Sets that straddle block boundaries (and empty ones) get the minimum of every block they
+    touch: the rows equal each set's own minimum over all its permuted hashes."""
+    import dedup.signatures as sig
+
+    rng = np.random.default_rng(seed)
+    flat = rng.integers(0, 2**32, sum(sizes), dtype=np.uint64).astype(np.uint32)
+    saved = sig._CHUNK
+    sig._CHUNK = chunk
+    try:
+        got = sig.minhash_flat(flat, sizes, 16, 7)
+    finally:
+        sig._CHUNK = saved
+    a, b = sig.permutations(16, 7)
+    mixed = sig.fmix32(flat).astype(np.uint64)
+    at = 0
+    for row, size in zip(got, sizes, strict=True):
+        part = mixed[at:at + size]
+        at += size
+        expected = ((a[:, None].astype(np.uint64) * part[None, :] + b[:, None]) % (1 << 32)).min(axis=1) if size \
+            else np.full(16, 0xFFFFFFFF)
+        assert np.array_equal(row, expected)
