@@ -16,7 +16,8 @@ from .model import Change, Passage
 from .normalize import fold
 from .tokens import tokenize
 
-_OPEN_END = re.compile(r"[.!?:;…。！？\"”’)\]]\s*$")
+#: A line ending in one of these (closing punctuation) ends its paragraph.
+_CLOSING = frozenset(".!?:;…。！？\"”’)]")
 _LIST_START = re.compile(r"\s*([-*+•]|\d{1,3}[.)])\s")
 
 
@@ -28,8 +29,9 @@ def joins(previous: str, line: str) -> bool:
     (:func:`dedup.pipeline._removal_spans`): a removal that leaves two lines adjacent must not let
     a second run read them as one paragraph the first run never saw.
     """
-    last = previous.strip()
-    return (len(last) >= 30 and not _OPEN_END.search(last)
+    last = previous.strip()  # strip removes what ``\s`` matches, so the last character decides
+    # (a regex search for a closer before the end was tried at every offset of the line: 3 us)
+    return (len(last) >= 30 and last[-1] not in _CLOSING
             and line.lstrip()[:1].islower() and not _LIST_START.match(line))
 
 

@@ -97,3 +97,25 @@ def test_the_line_walk_matches_the_reference(text: str) -> None:
     repairs = propose_repairs(Document("d", text))
     assert _passage_bodies(text, repairs) == _reference_bodies(text, repairs)
     assert _passage_bodies(text, []) == _reference_bodies(text, [])
+
+
+_SPACES = "".join(c for c in map(chr, range(0x3000 + 1)) if c.isspace())
+
+
+@settings(max_examples=200)
+@given(filler=st.text(st.sampled_from("ab .!)\u00a0"), min_size=24, max_size=36),
+       after=st.text(st.sampled_from(_SPACES), max_size=3), line=st.text(st.sampled_from("aB 1-*•.)\t"), max_size=8))
+def test_a_paragraph_ends_at_closing_punctuation_before_any_whitespace(filler: str, after: str, line: str) -> None:
+    """``joins`` reads the last character of the stripped line; the rule it implements is the
+    pattern ``[closers]\\s*$`` searched in that line, for every kind of trailing whitespace and
+    every closer (and some characters that are none)."""
+    import re
+
+    open_end = re.compile(r"[.!?:;…。！？\"”’)\]]\s*$")
+    for end in ".!?:;…。！？\"”’)](['-xZ7 \u00a0":
+        body = filler + end + after
+        last = body.strip()
+        for following in (line, "and so on"):
+            expected = (len(last) >= 30 and not open_end.search(last) and following.lstrip()[:1].islower()
+                        and not re.match(r"\s*([-*+•]|\d{1,3}[.)])\s", following))
+            assert joins(body, following) == expected, (body, following)
