@@ -675,7 +675,8 @@ CATALOGUE: tuple[Rule, ...] = (
     ),
 )
 
-_BULLET = regex.compile(r"^(?:[-*•·▪►▸»›](?:\s+|(?=\w)))+")
+_BULLET_FIRST = "-*•·▪►▸»›"
+_BULLET = regex.compile(rf"^(?:[{_BULLET_FIRST}](?:\s+|(?=\w)))+")
 _TERMINAL = regex.compile(r"[.!?…。！？:;]$")
 _CLOSERS = "\"'”’)]}»›*_ "
 _UPPER_WORD = regex.compile(r"^[\p{Lu}\p{N}]")
@@ -715,8 +716,16 @@ def active_rules(config: Config) -> tuple[Rule, ...]:
 
 
 def matching_text(text: str) -> str:
-    """What patterns see: the folded passage without list bullets."""
-    return str(_BULLET.sub("", soft_fold(text)))
+    """What patterns see: the folded passage without list bullets.
+
+    Every passage is read this way several times (rules, evidence, headlines); a text that does not
+    start with a bullet character cannot match the anchored bullet pattern, so only those that do
+    run it.
+    """
+    folded = soft_fold(text)
+    if folded[:1] not in _BULLET_FIRST:
+        return folded
+    return str(_BULLET.sub("", folded))
 
 
 def ends_sentence(text: str) -> bool:

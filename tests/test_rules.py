@@ -242,3 +242,14 @@ def test_same_letters_is_removing_the_non_letters_and_comparing(title: str, line
         assert _same_letters(line, letters) == (_NOT_LETTERS.sub("", line) == letters)
         assert _same_letters(title, letters)
         assert _same_letters("« " + " - ".join(title) + " »", letters)  # the title with other separators
+
+
+@settings(max_examples=300)
+@given(st.text(st.sampled_from("-*•·▪►▸»› \u00a0\taZ1_.\uff0d\u2022"), max_size=12))
+def test_matching_text_strips_bullets_as_the_anchored_pattern_does(text: str) -> None:
+    """Only texts starting with a bullet character run the bullet pattern; the result must be
+    the pattern's, also for characters NFKC folds into a bullet (a full-width hyphen)."""
+    from dedup.normalize import soft_fold
+    from dedup.rules import _BULLET
+
+    assert matching_text(text) == str(_BULLET.sub("", soft_fold(text)))
