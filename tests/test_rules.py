@@ -253,3 +253,21 @@ def test_matching_text_strips_bullets_as_the_anchored_pattern_does(text: str) ->
     from dedup.rules import _BULLET
 
     assert matching_text(text) == str(_BULLET.sub("", soft_fold(text)))
+
+
+_FOLDING = "-•* İißẞﬁ\u00a0\u0307ΣσςÅÆ\u212a  aZ.,(\uff0d"
+
+
+@settings(max_examples=300)
+@given(st.lists(st.text(st.sampled_from(_FOLDING), min_size=1, max_size=14), min_size=1, max_size=6))
+def test_the_screen_reads_a_passages_folded_form_off_its_key(lines: list[str]) -> None:
+    """The screen takes a passage's gate-folded matching text from its key when no bullet was cut:
+    it must equal gate-folding the matching text, for bullets, dotted capitals (İ folds to i +
+    U+0307), ß, ligatures, the Kelvin sign and spaces that folding collapses."""
+    from dedup import prefilter
+    from dedup.passages import split
+    from dedup.rules import _gate_folded
+
+    for passage in split("d", "\n\n".join(lines)):
+        text = matching_text(passage.text)
+        assert _gate_folded(passage, text) == prefilter.gate_fold(text), passage.text
