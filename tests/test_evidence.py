@@ -161,3 +161,17 @@ def test_affix_keys_equal_searching_every_token(key: str) -> None:
     from dedup.evidence import affix_keys
 
     assert affix_keys(key) == _affix_keys_reference(key)
+
+
+_AFFIX_ALPHABET = "ab Zé_ßªµº1٣²\t\u00a0\u0085\u2003.,|·-/中ř\n"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.sampled_from(_AFFIX_ALPHABET), max_size=60))
+def test_affix_keys_equal_searching_every_token_on_any_text(key: str) -> None:
+    """The same as above on text that is not words joined by single spaces: punctuation glued to
+    words, every kind of whitespace (no-break, NEL, em space), digits of other scripts folded to 0,
+    letters that are words (ª, µ, º) and superscripts that are not letters."""
+    from dedup.evidence import affix_keys
+
+    assert affix_keys(key) == _affix_keys_reference(key)
