@@ -7,7 +7,8 @@ Each size is a planted corpus (``planted.py``: real prose, JSONL shards of 10,00
 ``dedup clean WORK/corpus-N --include 'part-*.jsonl' -o WORK/out-N -q --no-report -j JOBS``, in its
 own session; a sampler adds up the resident memory of every process of that session (the main
 process and its workers) ten times a second, so "peak RSS" is what the machine had to hold, not
-one process's share. Prints a Markdown table and the scaling exponent k of time ∝ documents^k
+one process's share; "CPU s" is the user and system time of all of them (steadier than wall time on a
+shared machine). Prints a Markdown table and the scaling exponent k of time ∝ documents^k
 (least squares on the log-log points; 1.0 is linear), and the machine's speed before and after
 (``machine.py``: figures from hours whose speeds differ are not comparable).
 """
@@ -18,6 +19,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import subprocess
 import sys
 import threading
@@ -47,8 +49,19 @@ def session_rss(sid: int) -> int:
     return total
 
 
-def measure(args: list[str]) -> tuple[float, int, int]:
-    """Wall seconds, peak summed RSS (bytes) and exit status of a command run in its own session."""
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure(args: list[str]) -> tuple[float, float, int, int]:
+    """Wall seconds, CPU seconds, peak summed RSS (bytes) and exit status of a command run in its
+    own session.
+
+    CPU seconds are user plus system time of the command and every process it waited for (its
+    workers): on a shared machine whose speed drifts, the work a run did varies less than its wall
+    time, and the two together say how busy the cores were."""
+    cpu = _children_cpu()
     start = time.perf_counter()
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     peak = 0
@@ -64,11 +77,12 @@ def measure(args: list[str]) -> tuple[float, int, int]:
     sampler.start()
     _, err = proc.communicate()
     elapsed = time.perf_counter() - start
+    cpu = _children_cpu() - cpu
     done.set()
     sampler.join()
     if proc.returncode not in (0, 2):
         sys.stderr.write(err.decode("utf-8", "replace"))
-    return elapsed, peak, proc.returncode
+    return elapsed, cpu, peak, proc.returncode
 
 
 def corpus(work: Path, documents: int) -> Path:
@@ -107,18 +121,19 @@ def main() -> None:
         manifest = json.loads((folder / "manifest.json").read_text())
         megabytes = manifest["text_bytes"] / 1e6
         out = args.work / f"out-{size}"
-        elapsed, peak, code = measure([dedup, "clean", str(folder), "--include", "part-*.jsonl", "-o", str(out),
-                                       "-q", "--no-report", "-j", str(args.jobs)])
+        elapsed, cpu, peak, code = measure([dedup, "clean", str(folder), "--include", "part-*.jsonl", "-o", str(out),
+                                            "-q", "--no-report", "-j", str(args.jobs)])
         summary = json.loads((out / "summary.json").read_text()) if code in (0, 2) else {}
         docs = summary.get("documents", {})
         points.append((size, elapsed))
         rows.append(f"| {size:,} | {megabytes:,.0f} | {args.jobs} | {elapsed:,.1f} | {size / elapsed:,.0f} | "
-                    f"{size / elapsed / args.jobs:,.0f} | {megabytes / elapsed:,.1f} | {peak / 2**30:.2f} | "
+                    f"{size / elapsed / args.jobs:,.0f} | {megabytes / elapsed:,.1f} | {cpu:,.1f} | "
+                    f"{cpu / size * 1e6:,.0f} | {cpu / elapsed:.2f} | {peak / 2**30:.2f} | "
                     f"{docs.get('dropped', '?'):,} | {code} |")
         print(rows[-1], file=sys.stderr, flush=True)
-    print("| documents | MB of text | jobs | wall s | docs/s | docs/s per core | MB/s | peak RSS GiB "
-          "(all processes) | dropped as duplicates | exit |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| documents | MB of text | jobs | wall s | docs/s | docs/s per core | MB/s | CPU s (all processes) | "
+          "CPU us per document | cores busy | peak RSS GiB (all processes) | dropped as duplicates | exit |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     print("\n".join(rows))
     k = exponent(points)
     if k is not None:
