@@ -53,6 +53,8 @@ def soft_fold(text: str) -> str:
         for char, replacement in _UNIFY_PAIRS:
             if char in text:
                 text = text.replace(char, replacement)
+    elif "`" in text:  # the one ASCII character unified (an ASCII text skips the other checks)
+        text = text.replace("`", "'")
     if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
         return text
     return " ".join(text.split())
@@ -65,6 +67,8 @@ def fold(text: str) -> str:
 
 #: The Latin-1 characters whose casefolding is not their lowercase (and no lowercase is them).
 _LATIN1_CASEFOLDS = (("ß", "ss"), ("µ", "μ"))
+#: Each Latin-1 byte's lowercase, for ``bytes.translate`` (a Latin-1 letter's lowercase is Latin-1).
+_LATIN1_LOWER = bytes(ord(chr(c).lower()) for c in range(256))
 
 
 def casefold(text: str) -> str:
@@ -75,14 +79,19 @@ def casefold(text: str) -> str:
     it: on the paragraphs of the planted corpus this took 1.5 us on average against 2.4 (2.3
     against 2.5 on those with accents), and rules and keys fold every paragraph. Other text is
     casefolded.
+
+    ``lower`` of a non-ASCII string looks every character up in the Unicode database; a Latin-1
+    text is lowered through its bytes instead, by one ``bytes.translate`` with a 256-byte table: on
+    the soft-folded paragraphs of the planted corpus (58 % Latin-1 with accents) 1.2 us on average
+    against 2.4.
     """
     if text.isascii():
         return text.lower()
     try:
-        text.encode("latin-1")
+        data = text.encode("latin-1")
     except UnicodeEncodeError:
         return text.casefold()
-    folded = text.lower()
+    folded = data.translate(_LATIN1_LOWER).decode("latin-1")
     for char, replacement in _LATIN1_CASEFOLDS:
         if char in folded:
             folded = folded.replace(char, replacement)
