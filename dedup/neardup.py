@@ -28,7 +28,6 @@ The pipeline, and why each step is there:
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -54,8 +53,6 @@ from .signatures import (
     word_ngram_hash32,
     word_ngram_hashes_of,
 )
-
-_HAS_WORD = re.compile(r"\w")
 
 PassageRef = tuple[int, int]  # (document number in sorted order, passage index)
 
@@ -653,7 +650,8 @@ def find_document_duplicates(documents: Sequence[Sequence[Passage]], config: Nea
     bands, rows = choose_bands(config.threshold, config.num_perm, config.target_recall)
     accepted = accepted or set()
     kept_passages = [[p for p in passages if (d, p.index) not in exclude] for d, passages in enumerate(documents)]
-    candidates = [d for d, ps in enumerate(kept_passages) if any(_HAS_WORD.search(p.key) for p in ps)]
+    # ``words`` counts the key's ``\w+`` runs (:func:`dedup.passages.split_many`): no regex search here
+    candidates = [d for d, ps in enumerate(kept_passages) if any(p.words for p in ps)]
     if len(candidates) < 2:
         return []
     signature_rows = np.stack([

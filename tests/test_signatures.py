@@ -160,26 +160,29 @@ def test_stable_argsort_is_numpys_stable_argsort(size: int, distinct: int, seed:
 
 @settings(max_examples=60, deadline=None)
 @given(sizes=st.lists(st.integers(0, 40), max_size=12), chunk=st.sampled_from([1, 3, 7, 64, 1 << 15]),
-       seed=st.integers(0, 2**32 - 1))
-def test_minhash_in_blocks_equals_each_set_alone(sizes: list[int], chunk: int, seed: int) -> None:
+       seed=st.integers(0, 2**32 - 1), num_perm=st.sampled_from([1, 5, 8, 13, 16, 20]),
+       block=st.sampled_from([1, 100, 1 << 18]))
+def test_minhash_in_blocks_equals_each_set_alone(sizes: list[int], chunk: int, seed: int, num_perm: int,
+                                                 block: int) -> None:
     """Sets that straddle block boundaries (and empty ones) get the minimum of every block they
-    touch: the rows equal each set's own minimum over all its permuted hashes."""
+    touch, and every permutation is applied whatever the size of the last group of permutations:
+    the rows equal each set's own minimum over all its permuted hashes."""
     import dedup.signatures as sig
 
     rng = np.random.default_rng(seed)
     flat = rng.integers(0, 2**32, sum(sizes), dtype=np.uint64).astype(np.uint32)
-    saved = sig._CHUNK
-    sig._CHUNK = chunk
+    saved = sig._CHUNK, sig._BLOCK
+    sig._CHUNK, sig._BLOCK = chunk, block
     try:
-        got = sig.minhash_flat(flat, sizes, 16, 7)
+        got = sig.minhash_flat(flat, sizes, num_perm, 7)
     finally:
-        sig._CHUNK = saved
-    a, b = sig.permutations(16, 7)
+        sig._CHUNK, sig._BLOCK = saved
+    a, b = sig.permutations(num_perm, 7)
     mixed = sig.fmix32(flat).astype(np.uint64)
     at = 0
     for row, size in zip(got, sizes, strict=True):
         part = mixed[at:at + size]
         at += size
         expected = ((a[:, None].astype(np.uint64) * part[None, :] + b[:, None]) % (1 << 32)).min(axis=1) if size \
-            else np.full(16, 0xFFFFFFFF)
+            else np.full(num_perm, 0xFFFFFFFF)
         assert np.array_equal(row, expected)
