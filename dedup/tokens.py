@@ -57,8 +57,10 @@ def word_mask(codes: Any) -> Any:
     table = _bmp_table()
     astral = codes >= 0x10000
     if not astral.any():
-        return table[codes]
-    mask = table[np.where(astral, 0, codes)]
+        # ``take``: indexing with ``table[codes]`` took twice as long (432 against 229 us for the
+        # 152,314 code points of a sketch batch)
+        return table.take(codes)
+    mask = table.take(np.where(astral, 0, codes))
     values = codes[astral]
     distinct = np.unique(values)
     is_word = np.array([chr(int(c)).isalnum() for c in distinct.tolist()], dtype=bool)
