@@ -59,3 +59,21 @@ def test_distinct_words_rarely_share_a_hash() -> None:
     assert counts.tolist() == [len(words)] == [len(set(words))] == [200_000]
     assert len(words) - len(np.unique(hashes)) <= 10
     assert len({word_hash32(w) for w in ("ab", "ba", "aab", "aba", "baa", "a", "aa", "aaa")}) == 8
+
+
+@settings(max_examples=200, deadline=None)
+@given(size=st.integers(0, 300), seed=st.integers(0, 2**32 - 1), blocked_from=st.sampled_from([0, 1, 7, 4096]))
+def test_blocked_prefix_sums_are_the_running_sums(size: int, seed: int, blocked_from: int) -> None:
+    """The blocked running sum equals numpy's one-by-one accumulation mod 2**32, for lengths that
+    leave every remainder after the last whole block, and for values whose sums wrap around."""
+    values = np.random.default_rng(seed).integers(0, 2**32, size, dtype=np.uint64).astype(np.uint32)
+    out = np.zeros(size + 1, dtype=np.uint32)
+    saved = tokens._BLOCKED_FROM
+    tokens._BLOCKED_FROM = blocked_from
+    try:
+        tokens.prefix_sums(values, out)
+    finally:
+        tokens._BLOCKED_FROM = saved
+    expected = np.zeros(size + 1, dtype=np.uint32)
+    np.add.accumulate(values, dtype=np.uint32, out=expected[1:])
+    assert np.array_equal(out, expected)
