@@ -90,6 +90,8 @@ def too_large(doc: str, size: int) -> Skipped | None:
 
 
 def too_many_lines(doc: str, text: str) -> Skipped | None:
+    if len(text) <= MAX_DOCUMENT_LINES:
+        return None  # no more line breaks than characters: not counted (a non-Latin-1 text counts slowly)
     lines = text.count("\n")
     if lines <= MAX_DOCUMENT_LINES:
         return None
