@@ -47,6 +47,8 @@ def soft_fold(text: str) -> str:
     Every whitespace character but " " is unprintable (tests/test_normalize.py checks all of them),
     so a printable text without two spaces in a row or a space at either end has none; these checks
     are C loops that allocate nothing (a regex search for the same took as long as splitting).
+    A hard-wrapped paragraph holds line breaks: with each one made a space it usually passes the
+    same checks, and is then what splitting and joining would give (3.5 instead of 7-14 us).
     """
     text = unicodedata.normalize("NFKC", text)
     if not text.isascii():
@@ -55,9 +57,19 @@ def soft_fold(text: str) -> str:
                 text = text.replace(char, replacement)
     elif "`" in text:  # the one ASCII character unified (an ASCII text skips the other checks)
         text = text.replace("`", "'")
-    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+    if _single_spaced(text):
         return text
+    if "\n" in text:
+        spaced = text.replace("\n", " ")
+        if _single_spaced(spaced):
+            return spaced
     return " ".join(text.split())
+
+
+def _single_spaced(text: str) -> bool:
+    """Whether ``text`` has no whitespace but single spaces between other characters (so
+    ``" ".join(text.split())`` would return it as it is)."""
+    return text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " "
 
 
 def fold(text: str) -> str:
