@@ -48,7 +48,8 @@ def soft_fold(text: str) -> str:
     so a printable text without two spaces in a row or a space at either end has none; these checks
     are C loops that allocate nothing (a regex search for the same took as long as splitting).
     A hard-wrapped paragraph holds line breaks: with each one made a space it usually passes the
-    same checks, and is then what splitting and joining would give (3.5 instead of 7-14 us).
+    same checks, and is then what splitting and joining would give (the planted corpus's wrapped
+    paragraphs: 18.6 us each instead of 31.6).
     """
     text = unicodedata.normalize("NFKC", text)
     if not text.isascii():
@@ -94,8 +95,8 @@ def casefold(text: str) -> str:
 
     ``lower`` of a non-ASCII string looks every character up in the Unicode database; a Latin-1
     text is lowered through its bytes instead, by one ``bytes.translate`` with a 256-byte table: on
-    the soft-folded paragraphs of the planted corpus (58 % Latin-1 with accents) 1.2 us on average
-    against 2.4.
+    the soft-folded paragraphs of the planted corpus (55 % of them Latin-1 with accents) 1.2 us on
+    average against 2.4.
     """
     if text.isascii():
         return text.lower()
