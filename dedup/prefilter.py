@@ -60,7 +60,12 @@ def gate_fold(text: str) -> str:
     dot keeps every literal match a substring of the folded text (deleting characters from a text
     can only add substrings, never remove the ones a match needs).
     """
-    folded = casefold(text)
+    return without_dot(casefold(text))
+
+
+def without_dot(folded: str) -> str:
+    """A casefolded text without U+0307, as :func:`gate_fold` leaves it (the rule screen applies it
+    to passage keys, which are casefolded already)."""
     return folded if folded.isascii() else folded.replace("\u0307", "")
 
 

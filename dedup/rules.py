@@ -880,8 +880,7 @@ def _gate_folded(passage: Passage, text: str) -> str:
     """
     if len(text) != len(soft_fold(passage.text)):
         return prefilter.gate_fold(text)
-    key = passage.key
-    return key if key.isascii() or "\u0307" not in key else key.replace("\u0307", "")
+    return prefilter.without_dot(passage.key)
 
 
 def _has_clauses(folded: str, clauses: tuple[tuple[str, ...], ...]) -> bool:
