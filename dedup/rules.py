@@ -895,7 +895,7 @@ def _has_clauses(folded: str, clauses: tuple[tuple[str, ...], ...]) -> bool:
 
 
 def build_screen(rules: Sequence[Rule]) -> None:
-    """Build the screen of ``rules`` now (about 0.13 s): worker processes forked afterwards share it
+    """Build the screen of ``rules`` now (about 0.1 s): worker processes forked afterwards share it
     instead of each building its own on its first document."""
     _screen(rules)
 

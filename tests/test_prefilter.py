@@ -79,6 +79,25 @@ def test_analysis_of_single_patterns() -> None:
     assert needs(r"a?").nullable and not needs(r"a?b*c").nullable and needs(r"(?:a|b?)").nullable
 
 
+#: Pieces of patterns: literal characters (tracked ones, ones that fold to two or to none among
+#: them) and constructs that are parsed item by item.
+_LITERALS = ["a", "B", "s", "ß", "İ", "\u0307", "é", " ", ",", ":", "'", "-", "1"]
+_CONSTRUCTS = ["a?", "b{1,3}", "c*", "d+", "(?:x|yz)", "(?:no|ok)?", "[a,]", "[^.]", ".{0,20}", "\\d+",
+               "\\b", "\\.", "\\s*", "(?i:q)", "^", "$"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_LITERALS + _CONSTRUCTS), max_size=12), min_size=1, max_size=3))
+def test_literal_runs_read_as_their_characters_one_by_one(alternatives: list[list[str]]) -> None:
+    """A run of literal characters is read as one item (:func:`dedup.prefilter._literal`); it must
+    give what reading each character as an item of its own gives (``(?:c)`` forces that)."""
+    def joined(wrap: bool) -> str:
+        return "|".join("".join(f"(?:{t})" if wrap and t in _LITERALS else t for t in tokens)
+                        for tokens in alternatives)
+
+    assert needs(joined(False)) == needs(joined(True)), joined(False)
+
+
 def test_branches_split_alternatives_only() -> None:
     assert branches(r"a|b(?:c|d)") == ["a", "b(?:c|d)"]
     assert branches(r"(?:a|b(?:c|d))e") == ["(?:a)e", "(?:b(?:c|d))e"]
