@@ -6,6 +6,7 @@ Exit status: 0 success; 1 reserved for checks that find something; 2 usage or in
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -66,6 +67,21 @@ class _Command(click.Command):
 @click.version_option(__version__, prog_name="dedup")
 def main() -> None:
     """Clean and deduplicate a corpus of extracted web documents, with a lossless change log."""
+
+
+def _batch_gc() -> None:
+    """Tune Python's cyclic garbage collector for a batch run, in this process and the workers it
+    forks next.
+
+    A run allocates millions of short-lived tuples and dataclass instances, almost none of them in
+    a reference cycle (reference counting frees them), yet the collector scanned the youngest ones
+    every 700 allocations, and its older generations held every object imported at start. Those are
+    frozen (the workers fork with them, and a collection there no longer writes to the pages they
+    share), and the youngest generation is collected every 10,000 allocations: on the planted 10k
+    corpus at ``-j 1``, 0.03 s spent collecting instead of 0.12 s.
+    """
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
 
 
 def _load_config(paths: Sequence[Path], config_file: Path | None) -> tuple[Config, list[Path]]:
@@ -247,6 +263,7 @@ def clean(paths: tuple[str, ...], output: str | None, config_file: Path | None, 
                     finally:  # release the run's cached data while the session is still up
                         results.close()
         else:
+            _batch_gc()
             items = run(input_paths, config, out, jobs=jobs, progress=progress, clusters=clusters)
             summary = write_items(items, out, config, lambda: clusters, report)
     finally:
