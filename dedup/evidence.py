@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from .config import EvidenceConfig
-from .model import Passage
+from .model import Passage, fast_init
 from .rules import is_prose, matching_text
 
 #: Affix sizes (in tokens) counted for each short line, at its start and at its end.
@@ -61,6 +61,7 @@ def _h64(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
 
 
+@fast_init
 @dataclass(frozen=True)
 class Lines:
     """What one document contributes: computed next to the rules, in whichever process ran them.

@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 from . import corpus
 from .corpus import Source, too_many_lines, unreadable
 from .errors import InputError, UsageError
-from .model import Document, Skipped
+from .model import Document, Skipped, fast_init
 
 Format = Literal["text", "jsonl", "parquet"]
 FORMATS: tuple[str, ...] = ("text", "jsonl", "parquet")
@@ -287,6 +287,7 @@ def read_line(fh: IO[bytes], line: LongLine, name: str) -> bytes:
     return b"".join(parts)
 
 
+@fast_init
 @dataclass(frozen=True)
 class Row:
     """One record as read: its position, raw line (JSONL), parsed value, and document or problem.

@@ -11,13 +11,50 @@ merged and inverted without tracking edits.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
+
+_T = TypeVar("_T")
+
+
+def fast_init(cls: type[_T]) -> type[_T]:
+    """Give a frozen dataclass an ``__init__`` that stores its fields in the instance's dict directly.
+
+    A frozen dataclass's generated ``__init__`` sets each field through ``object.__setattr__`` (its
+    own ``__setattr__`` refuses): 1.19 us for a passage's nine fields, against 0.41 us for one
+    dictionary store each, and a run builds about 27 of these values per document (ten passages,
+    the document twice, its prepared form, ...). The values are stored exactly as the generated
+    ``__init__`` stores them (same signature, defaults, dict), so equality, hashing, ``replace``,
+    pickling and the refusal of assignment are unchanged (``tests/test_model.py`` checks each
+    decorated class against its generated ``__init__``). Only plain fields are supported: a default
+    factory, ``init=False`` or a ``__post_init__`` is refused when the class is defined.
+    """
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    params = getattr(cls, dataclasses._PARAMS)  # type: ignore[attr-defined]
+    if not params.frozen or hasattr(cls, "__post_init__") or any(
+            not f.init or f.default_factory is not dataclasses.MISSING or f.kw_only is True for f in fields):
+        raise TypeError(f"fast_init: {cls.__name__} is not a frozen dataclass of plain fields")
+    defaults = {f"_default_{f.name}": f.default for f in fields if f.default is not dataclasses.MISSING}
+    signature = ", ".join(f.name if f.default is dataclasses.MISSING else f"{f.name}=_default_{f.name}"
+                          for f in fields)
+    body = "".join(f"    values[{f.name!r}] = {f.name}\n" for f in fields)
+    namespace: dict[str, Any] = {}
+    exec(f"def __init__(self, {signature}):\n    values = self.__dict__\n{body}", defaults, namespace)
+    init = namespace["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__doc__ = cls.__init__.__doc__
+    init.__annotations__ = dict(cls.__init__.__annotations__)  # what inspect.signature and get_type_hints show
+    cls.__dataclass_init__ = cls.__init__  # type: ignore[attr-defined]  # the generated one, for the tests
+    cls.__init__ = init  # type: ignore[method-assign]
+    return cls
+
 
 ChangeKind = Literal["repair", "boilerplate", "duplicate", "document-duplicate"]
 KINDS: tuple[ChangeKind, ...] = ("repair", "boilerplate", "duplicate", "document-duplicate")
 
 
+@fast_init
 @dataclass(frozen=True)
 class Document:
     """One input document, decoded.
@@ -36,6 +73,7 @@ class Document:
     row: int | None = None  # position in its shard, for a record of a JSONL or Parquet file
 
 
+@fast_init
 @dataclass(frozen=True)
 class Passage:
     """A unit of comparison and removal: one line, or a hard-wrapped paragraph of lines.
@@ -57,6 +95,7 @@ class Passage:
     words: int
 
 
+@fast_init
 @dataclass(frozen=True)
 class Change:
     """One proposed or applied edit of a document: replace ``original[start:end]`` by ``replacement``.
@@ -84,6 +123,7 @@ class Change:
     record: str | None = None  # the original record, when restore cannot rebuild it from the output
 
 
+@fast_init
 @dataclass(frozen=True)
 class Suspect:
     """A line that looked like boilerplate but was kept because the evidence was not conclusive."""
@@ -95,6 +135,7 @@ class Suspect:
     reason: str
 
 
+@fast_init
 @dataclass(frozen=True)
 class Skipped:
     """An input file that could not be processed, with a message a user can act on."""
@@ -107,6 +148,7 @@ class Skipped:
         return f"{self.path}: {self.problem}; {self.hint}"
 
 
+@fast_init
 @dataclass(frozen=True)
 class DocResult:
     """The outcome for one document: its changes and its cleaned text (None when dropped)."""

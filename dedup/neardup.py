@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from .config import NeardupConfig
-from .model import Passage
+from .model import Passage, fast_init
 from .normalize import words
 from .rules import ends_sentence, matching_text
 from .signatures import (
@@ -57,6 +57,7 @@ from .signatures import (
 PassageRef = tuple[int, int]  # (document number in sorted order, passage index)
 
 
+@fast_init
 @dataclass(frozen=True)
 class Duplicate:
     """A passage to remove because a kept passage is at least ``threshold`` similar to it."""
@@ -67,6 +68,7 @@ class Duplicate:
     channel: str
 
 
+@fast_init
 @dataclass(frozen=True)
 class NeardupResult:
     duplicates: tuple[Duplicate, ...]
@@ -581,6 +583,7 @@ def _has_version(p: Passage, i: int, other: Sequence[Passage], config: NeardupCo
     return False
 
 
+@fast_init
 @dataclass(frozen=True)
 class DocumentDuplicate:
     """A whole document whose shingle Jaccard with a kept document reaches the threshold."""

@@ -26,7 +26,7 @@ from . import changes as changelog
 from .config import Config
 from .errors import ConfigError, InternalError
 from .evidence import EvidenceTable, Finding, Lines, document_lines
-from .model import Change, DocResult, Document, Passage, Result, Skipped, Suspect
+from .model import Change, DocResult, Document, Passage, Result, Skipped, Suspect, fast_init
 from .neardup import (
     DocumentDuplicate,
     Memo,
@@ -44,6 +44,7 @@ from .progress import Progress
 from .rules import MATCH_TIMEOUT, Decision, active_rules, find_boilerplate
 
 
+@fast_init
 @dataclass(frozen=True)
 class Prepared:
     """A document after the per-document stages: what the global stage needs."""

@@ -38,7 +38,7 @@ import regex
 from . import prefilter
 from .config import Config, CustomRule, Zone
 from .errors import ConfigError
-from .model import Passage, Suspect
+from .model import Passage, Suspect, fast_init
 from .normalize import soft_fold
 
 Strength = Literal["strong", "weak", "context"]
@@ -996,6 +996,7 @@ def _outside_body(passages: Sequence[Passage], decisions: dict[int, Decision], p
             for i in range(len(passages)) if i not in span and i not in protected}
 
 
+@fast_init
 @dataclass(frozen=True)
 class Decision:
     """A passage the rules remove, and why (``index`` is the passage's index in its document)."""

@@ -37,7 +37,7 @@ from .config import Config
 from .errors import InputError
 from .evidence import Finding, Lines
 from .formats import RAW, Row, json_style, record_json
-from .model import Change, DocResult, Document, Suspect
+from .model import Change, DocResult, Document, Suspect, fast_init
 from .neardup import choose_bands, document_rows
 from .pipeline import (
     PackedArray,
@@ -58,6 +58,7 @@ from .signatures import band_keys
 _SALT = {"word": np.uint64(0), "char": np.uint64(0x5BD1E9955BD1E995), "doc": np.uint64(0xC2B2AE3D27D4EB4F)}
 
 
+@fast_init
 @dataclass(frozen=True)
 class Sketch:
     """What pass 1 keeps of a document."""
@@ -257,6 +258,7 @@ def components(edges: Any, documents: int) -> list[list[int]]:
     return [groups[k] for k in sorted(groups)]
 
 
+@fast_init
 @dataclass(frozen=True)
 class Verdict:
     """A document's changes decided before pass 2 (its text is filled in when it is re-read)."""

@@ -43,7 +43,7 @@ from .errors import InputError, InternalError
 from .evidence import EvidenceTable, Finding
 from .formats import Fields, Row, Shard, read_rows, shard_format
 from .leftovers import spill_folder
-from .model import Change, DocResult, Document, Skipped, Suspect
+from .model import Change, DocResult, Document, Skipped, Suspect, fast_init
 from .neardup import bucket_pairs, choose_bands
 from .pipeline import Prepared, default_jobs, uses_affixes, uses_evidence
 from .progress import Progress
@@ -67,6 +67,7 @@ from .stages import (
 )
 
 
+@fast_init
 @dataclass(frozen=True)
 class Item:
     """One input unit as the run hands it on: a document's result, or a file or record it skipped."""
