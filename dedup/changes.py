@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -54,14 +53,16 @@ def stable_id(doc: str, kind: str, rule: str, core: str, replacement: str = "", 
 
 def assign_ids(changes: Sequence[Change]) -> list[Change]:
     """Give changes that have no id one, using their own text as the core (repairs)."""
-    seen: Counter[tuple[str, str, str, str, str]] = Counter()
+    # A plain dict: a Counter costs a microsecond to make, and most documents have no change to name.
+    seen: dict[tuple[str, str, str, str, str], int] = {}
     out = []
     for change in changes:
         key = (change.doc, change.kind, change.rule, change.text, change.replacement)
+        occurrence = seen.get(key, 0)
         if not change.id:
-            change = replace(change, id=stable_id(*key, occurrence=seen[key]))
+            change = replace(change, id=stable_id(*key, occurrence=occurrence))
         out.append(change)
-        seen[key] += 1
+        seen[key] = occurrence + 1
     return out
 
 

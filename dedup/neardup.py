@@ -302,10 +302,11 @@ def passage_signatures_many(documents: Sequence[tuple[Sequence[Passage], tuple[A
     placed: list[list[tuple[str, str, int]]] = []  # per document: (channel, key, index in its channel)
     for passages, tokens in documents:
         mine: list[tuple[str, str, int]] = []
+        compared = [channels(p.words, config) for p in passages]
         for channel in ("char", "word"):
             firsts: dict[str, int] = {}  # each distinct key's first passage, in passage order
             for i, p in enumerate(passages):
-                if channel in channels(p.words, config):
+                if channel in compared[i]:
                     firsts.setdefault(p.key, i)
             if channel == "char":
                 mine.extend(("char", k, len(char_keys) + j) for j, k in enumerate(firsts))

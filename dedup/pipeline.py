@@ -80,7 +80,8 @@ class Prepared:
         passages: tuple[Any, ...] = self.passages
         if all(p.doc == doc for p in self.passages):
             passages = tuple((p.index, p.start, p.end, p.span_end, p.line,
-                              None if p.text == text[p.start:p.end] else p.text, p.key, p.words)
+                              None if len(p.text) == p.end - p.start and text.startswith(p.text, p.start)
+                              else p.text, p.key, p.words)
                              for p in self.passages)
         if not self.signatures:
             return _unpickle_prepared, (values, passages, (), (), None)
@@ -174,12 +175,13 @@ def prepare_many(documents: Sequence[Document], config: Config) -> list[Prepared
     signatures = passage_signatures_many(split, config.neardup)
     out = []
     for document, fixes, (passages, _tokens), signed in zip(documents, repairs, split, signatures, strict=True):
-        seen: Counter[str] = Counter()
+        seen: dict[str, int] = {}  # a Counter's missing key calls a Python method: most keys are new
         occurrences = []
         for p in passages:
             core = document.text[p.start:p.end]
-            occurrences.append(seen[core])
-            seen[core] += 1
+            occurrence = seen.get(core, 0)
+            occurrences.append(occurrence)
+            seen[core] = occurrence + 1
         item = Prepared(document, tuple(fixes), tuple(passages), (), (), tuple(occurrences), signed)
         out.append(judge_boilerplate(item, passages, config))
     return out

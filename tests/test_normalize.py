@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from dedup.changes import apply
 from dedup.model import Document
-from dedup.normalize import casefold, common_prefix, common_suffix, fold, propose_repairs, repair_line
+from dedup.normalize import casefold, common_prefix, common_suffix, fold, printable, propose_repairs, repair_line
 
 CASES = json.loads((Path(__file__).parent / "data" / "repairs.json").read_text(encoding="utf-8"))
 
@@ -369,6 +369,19 @@ def test_casefold_is_str_casefold_on_every_character() -> None:
 @given(st.text(st.characters(max_codepoint=0xFF)) | st.text(st.sampled_from("aZßµÄÉİΣς\u0130 ")) | st.text())
 def test_casefold_is_str_casefold(text: str) -> None:
     assert casefold(text) == text.casefold()
+
+
+def test_printable_is_str_isprintable_on_every_character() -> None:
+    for point in range(0x110000):
+        char = chr(point)
+        assert printable(char) == char.isprintable(), hex(point)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.characters(max_codepoint=0xFF)) | st.text(st.sampled_from("a \t\n\x85\xa0\xad\x7f\u2028é"))
+       | st.text())
+def test_printable_is_str_isprintable(text: str) -> None:
+    assert printable(text) == text.isprintable()
 
 
 @given(st.text(st.sampled_from("ab’")), st.text(st.sampled_from("ab’")))
