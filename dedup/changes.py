@@ -10,12 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError, InternalError
-from .model import KINDS, Change
+from .model import KINDS, Change, replace
 
 #: Fields of one change-log line, in the order they are written (the README documents each).
 FIELDS: dict[str, str] = {

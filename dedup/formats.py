@@ -25,7 +25,7 @@ import json
 import re
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal, cast
 from urllib.parse import urlsplit
@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 from . import corpus
 from .corpus import Source, too_many_lines, unreadable
 from .errors import InputError, UsageError
-from .model import Document, Skipped, fast_init
+from .model import Document, Skipped, fast_init, replace
 
 Format = Literal["text", "jsonl", "parquet"]
 FORMATS: tuple[str, ...] = ("text", "jsonl", "parquet")

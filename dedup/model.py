@@ -50,6 +50,17 @@ def fast_init(cls: type[_T]) -> type[_T]:
     return cls
 
 
+def replace(obj: _T, /, **changes: Any) -> _T:
+    """``dataclasses.replace``, about twice as fast for a value whose class :func:`fast_init` built:
+    the new value is made by that ``__init__`` from the old value's fields with ``changes`` over
+    them (an unknown field is refused by it as by ``dataclasses.replace``). Stages replace a
+    field or two of about three values per document."""
+    cls = type(obj)
+    if "__dataclass_init__" in cls.__dict__:
+        return cls(**{**obj.__dict__, **changes})
+    return dataclasses.replace(obj, **changes)  # type: ignore[type-var]
+
+
 ChangeKind = Literal["repair", "boilerplate", "duplicate", "document-duplicate"]
 KINDS: tuple[ChangeKind, ...] = ("repair", "boilerplate", "duplicate", "document-duplicate")
 

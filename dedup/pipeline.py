@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
@@ -26,7 +26,7 @@ from . import changes as changelog
 from .config import Config
 from .errors import ConfigError, InternalError
 from .evidence import EvidenceTable, Finding, Lines, document_lines
-from .model import Change, DocResult, Document, Passage, Result, Skipped, Suspect, fast_init
+from .model import Change, DocResult, Document, Passage, Result, Skipped, Suspect, fast_init, replace
 from .neardup import (
     DocumentDuplicate,
     Memo,

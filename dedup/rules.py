@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Literal
 
@@ -38,7 +38,7 @@ import regex
 from . import prefilter
 from .config import Config, CustomRule, Zone
 from .errors import ConfigError
-from .model import Passage, Suspect, fast_init
+from .model import Passage, Suspect, fast_init, replace
 from .normalize import soft_fold
 
 Strength = Literal["strong", "weak", "context"]

@@ -27,7 +27,7 @@ import hashlib
 import pickle
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -37,7 +37,7 @@ from .config import Config
 from .errors import InputError
 from .evidence import Finding, Lines
 from .formats import RAW, Row, json_style, record_json
-from .model import Change, DocResult, Document, Suspect, fast_init
+from .model import Change, DocResult, Document, Suspect, fast_init, replace
 from .neardup import choose_bands, document_rows
 from .pipeline import (
     PackedArray,

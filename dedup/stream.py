@@ -30,7 +30,7 @@ import os
 import pickle
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any
@@ -43,7 +43,7 @@ from .errors import InputError, InternalError
 from .evidence import EvidenceTable, Finding
 from .formats import Fields, Row, Shard, read_rows, shard_format
 from .leftovers import spill_folder
-from .model import Change, DocResult, Document, Skipped, Suspect, fast_init
+from .model import Change, DocResult, Document, Skipped, Suspect, fast_init, replace
 from .neardup import bucket_pairs, choose_bands
 from .pipeline import Prepared, default_jobs, uses_affixes, uses_evidence
 from .progress import Progress

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import dedup
-from dedup.model import Passage, fast_init
+from dedup.model import Passage, fast_init, replace
 
 
 def _decorated() -> list[type]:
@@ -71,6 +71,30 @@ def test_fast_init_builds_what_the_dataclass_builds(cls: Any) -> None:
         cls(*[every[f.name] for f in fields], _Token("one too many"))
     with pytest.raises(TypeError):
         cls(**every, no_such_field=None)
+
+
+@pytest.mark.parametrize("cls", DECORATED, ids=lambda c: f"{c.__module__}.{c.__qualname__}")
+def test_replace_is_dataclasses_replace(cls: Any) -> None:
+    fields = dataclasses.fields(cls)
+    value = cls(**{f.name: _Token(f.name) for f in fields})
+    for f in fields:
+        changed = replace(value, **{f.name: _Token("new")})
+        assert type(changed) is cls
+        assert vars(changed) == vars(dataclasses.replace(value, **{f.name: _Token("new")}))
+        assert getattr(value, f.name) == _Token(f.name)  # the old value is untouched
+    with pytest.raises(TypeError):
+        replace(value, no_such_field=None)
+
+
+def test_replace_of_other_dataclasses_is_dataclasses_replace() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Plain:
+        a: int
+        b: int = dataclasses.field(default=0, init=False)
+
+    assert replace(Plain(1), a=2) == Plain(2)
+    with pytest.raises(ValueError):
+        replace(Plain(1), b=2)  # dataclasses.replace refuses a field that is not in __init__
 
 
 def test_a_missing_argument_is_refused_as_before() -> None:
