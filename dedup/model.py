@@ -31,16 +31,19 @@ def fast_init(cls: type[_T]) -> type[_T]:
     factory, ``init=False`` or a ``__post_init__`` is refused when the class is defined.
     """
     fields = dataclasses.fields(cls)  # type: ignore[arg-type]
-    params = getattr(cls, dataclasses._PARAMS)  # type: ignore[attr-defined]
-    if not params.frozen or hasattr(cls, "__post_init__") or any(
-            not f.init or f.default_factory is not dataclasses.MISSING or f.kw_only is True for f in fields):
+    params = getattr(cls, "__dataclass_params__", None)
+    if params is None or not params.frozen or hasattr(cls, "__post_init__") or any(
+            not f.init or f.default_factory is not dataclasses.MISSING or f.kw_only is True
+            or f.name.startswith("__fast_init_") for f in fields):
         raise TypeError(f"fast_init: {cls.__name__} is not a frozen dataclass of plain fields")
-    defaults = {f"_default_{f.name}": f.default for f in fields if f.default is not dataclasses.MISSING}
-    signature = ", ".join(f.name if f.default is dataclasses.MISSING else f"{f.name}=_default_{f.name}"
+    defaults = {f"__fast_init_default_{f.name}": f.default for f in fields if f.default is not dataclasses.MISSING}
+    signature = ", ".join(f.name if f.default is dataclasses.MISSING else f"{f.name}=__fast_init_default_{f.name}"
                           for f in fields)
-    body = "".join(f"    values[{f.name!r}] = {f.name}\n" for f in fields)
+    # The instance's dict under a name no field can have (fields named like it are refused above).
+    body = "".join(f"    __fast_init_dict[{f.name!r}] = {f.name}\n" for f in fields)
     namespace: dict[str, Any] = {}
-    exec(f"def __init__(self, {signature}):\n    values = self.__dict__\n{body}", defaults, namespace)
+    me = "__dataclass_self__" if any(f.name == "self" for f in fields) else "self"  # as dataclasses names it
+    exec(f"def __init__({me}, {signature}):\n    __fast_init_dict = {me}.__dict__\n{body}", defaults, namespace)
     init = namespace["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.__doc__ = cls.__init__.__doc__

@@ -97,6 +97,19 @@ def test_replace_of_other_dataclasses_is_dataclasses_replace() -> None:
         replace(Plain(1), b=2)  # dataclasses.replace refuses a field that is not in __init__
 
 
+def test_fields_named_like_the_generated_code_uses_are_stored() -> None:
+    @fast_init
+    @dataclasses.dataclass(frozen=True)
+    class Awkward:
+        self: int
+        values: int
+        fields: str = "f"
+
+    value = Awkward(1, 2)
+    assert (value.self, value.values, value.fields) == (1, 2, "f")
+    assert Awkward(self=3, values=4, fields="g") == Awkward(3, 4, "g")
+
+
 def test_a_missing_argument_is_refused_as_before() -> None:
     with pytest.raises(TypeError, match="missing"):
         Passage("doc", 0, 0, 0, 0, 1, "text", "key")  # type: ignore[call-arg]
