@@ -43,9 +43,17 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
+#: Signals a worker is forked with blocked, and unblocks once its initializer has set its own
+#: handlers: until then it would take them with the main process's (SIGTERM raising
+#: KeyboardInterrupt), so a run stopped as its pool started printed a worker's exception header.
+HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 def _start_worker(parent: int, initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
     _die_with_parent(parent)
     initializer(*initargs)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_SIGNALS)  # one held meanwhile arrives now
 
 
 def _run_chunk(func: Callable[[Any], Any], chunk: list[Any]) -> list[Any]:
@@ -87,8 +95,15 @@ class WatchedPool:
         # stdin, a notebook); spawn re-imports __main__, which fails there. dedup starts no threads
         # before this.
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        self._pool = QuietPool(jobs, initializer=_start_worker, initargs=(os.getpid(), initializer, initargs),
-                               context=multiprocessing.get_context(method))
+        # The workers (and the pool's threads, which fork replacements) start with HELD_SIGNALS
+        # blocked; this process unblocks them right after, and one that came meanwhile is delivered then.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, HELD_SIGNALS) if hasattr(signal, "pthread_sigmask") else None
+        try:
+            self._pool = QuietPool(jobs, initializer=_start_worker, initargs=(os.getpid(), initializer, initargs),
+                                   context=multiprocessing.get_context(method))
+        finally:
+            if held is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
         self._seen: dict[int, Any] = {}
         self._note_workers()
 

@@ -177,6 +177,36 @@ def test_killed_worker_stops_the_run_in_process(tmp_path: Path) -> None:
         pool.terminate()
 
 
+_MASK_AT_INIT: set[int] = set()
+
+
+def _record_mask() -> None:
+    _MASK_AT_INIT.update(signal.pthread_sigmask(signal.SIG_BLOCK, []))
+
+
+def _masks(_: object) -> tuple[set[int], set[int]]:
+    return set(_MASK_AT_INIT), set(signal.pthread_sigmask(signal.SIG_BLOCK, []))
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="no signal masks")
+def test_workers_hold_stop_signals_until_their_handlers_are_set() -> None:
+    """A worker takes SIGINT and SIGTERM only once its initializer has set its handlers (the main
+    process's SIGTERM handler raised KeyboardInterrupt in a worker stopped before that, which
+    printed its exception header); the main process's mask is as it was."""
+    from dedup import workers
+
+    held = {int(s) for s in workers.HELD_SIGNALS}
+    before = set(signal.pthread_sigmask(signal.SIG_BLOCK, []))
+    pool = workers.WatchedPool(1, _record_mask, ())
+    try:
+        at_init, running = next(pool.imap(_masks, [None]))
+    finally:
+        pool.terminate()
+    assert held <= {int(s) for s in at_init}
+    assert not held & {int(s) for s in running}
+    assert set(signal.pthread_sigmask(signal.SIG_BLOCK, [])) == before
+
+
 def _large(n: int) -> bytes:
     return bytes(n)
 
