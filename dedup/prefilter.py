@@ -134,7 +134,7 @@ def _literal(run: str) -> Needs:
     """
     if len(run) == 1:
         return _char(run)
-    folded = frozenset({"".join([next(iter(_char(c).words or ())) for c in run])})
+    folded = frozenset({"".join([gate_fold(c) for c in run])})  # each character's own fold, as _chars has it
     return Needs(folded, folded, (), TRACKED - frozenset(run), len(run), _char(run[0]).initials)
 
 
