@@ -32,9 +32,9 @@ from typing import Any
 import numpy as np
 
 from . import __version__
+from .arrays import distinct, stable_argsort
 from .config import Config, as_dict
 from .corpus import write_atomic
-from .signatures import stable_argsort
 
 MAGIC = b"DEDUPSIG"
 FORMAT = 4  # 2: a document-level row per document; 3: the fast shingle hash; 4: words hashed by dedup.tokens
@@ -193,7 +193,7 @@ class SignatureCache:
 
     def candidates(self, keys: Iterable[int], present: set[bytes]) -> Iterator[Candidate]:
         """Cached passages of documents in ``present`` sharing any of ``keys`` (no duplicates)."""
-        query = np.unique(np.fromiter((k for k in keys if k), dtype=np.uint64))
+        query = distinct(np.fromiter((k for k in keys if k), dtype=np.uint64))
         seen: set[tuple[bytes, int]] = set()
         segments = [s for s in (self.base, self.delta) if s is not None]
         if self.added:

@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from .arrays import distinct, stable_argsort
 from .config import NeardupConfig
 from .model import Passage, fast_init
 from .normalize import words
@@ -49,7 +50,6 @@ from .signatures import (
     minhash_flat,
     minhash_rows,
     segment_windows,
-    stable_argsort,
     word_ngram_hash32,
     word_ngram_hashes_of,
 )
@@ -350,9 +350,11 @@ def bucket_pairs(keys: Any) -> tuple[Any, Any]:
     sorted_keys = keys[order]
     starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
     sizes = np.diff(np.r_[starts, len(sorted_keys)])
+    shared = sizes >= 2  # most keys are their entry's own: the loop below looks only at the others
+    starts, sizes = starts[shared], sizes[shared]
     firsts: list[Any] = []
     seconds: list[Any] = []
-    for size in np.unique(sizes[(sizes >= 2) & (sizes <= SMALL_BUCKET)]).tolist():
+    for size in distinct(sizes[sizes <= SMALL_BUCKET]).tolist():
         at = starts[sizes == size]
         i, j = np.triu_indices(size, 1)
         firsts.append(order[(at[:, None] + i).ravel()])
@@ -422,7 +424,7 @@ def _owner_pairs_sorted(keys: Any, bands: int) -> list[tuple[int, int]]:
     a, c = bucket_pairs(keys)
     first, second = owners[a], owners[c]
     keep = first != second
-    packed = np.unique(np.minimum(first[keep], second[keep]) * n + np.maximum(first[keep], second[keep]))
+    packed = distinct(np.minimum(first[keep], second[keep]) * n + np.maximum(first[keep], second[keep]))
     return [(int(p // n), int(p % n)) for p in packed.tolist()]
 
 

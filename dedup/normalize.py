@@ -24,6 +24,7 @@ import numpy as np
 import regex
 from ftfy.badness import BADNESS_RE
 
+from .arrays import distinct
 from .model import Change, Document
 
 _UNIFY = {
@@ -352,12 +353,13 @@ def _spots(text: str) -> list[int]:
     flags = np.take(table, points, mode="clip")
     if len(points) and int(points.max()) > 0xFFFF:
         astral = np.flatnonzero(points > 0xFFFF)
-        for point in np.unique(points[astral]).tolist():
+        for point in distinct(points[astral]).tolist():
             if pattern.fullmatch(chr(point)):
                 flags[astral[points[astral] == point]] = True
     found = np.flatnonzero(flags)
     if "&" in text:
-        found = np.union1d(found, [m.start() for m in _SPOT_PATTERNS[0].finditer(text)]).astype(np.int64)
+        found = distinct(np.concatenate([found, np.array([m.start() for m in _SPOT_PATTERNS[0].finditer(text)],
+                                                         dtype=np.int64)]))
     if len(found) > _FEW_SPOTS:
         line = np.searchsorted(np.flatnonzero(points == 10), found)
         found = found[np.r_[True, line[1:] != line[:-1]]]

@@ -257,36 +257,6 @@ def _fmix64(h: Any) -> Any:
     return h
 
 
-#: Below this many keys :func:`stable_argsort` uses numpy's stable sort as it is (faster there).
-_STABLE_BELOW = 4096
-
-
-def stable_argsort(keys: Any) -> Any:
-    """``np.argsort(keys, kind="stable")`` for a 1-d array, about twice as fast on big ones.
-
-    Band keys are bucketed by sorting, and which pairs a big bucket yields depends on its members'
-    order, so equal keys must stay in entry order. numpy's stable argsort of 64-bit keys is a merge
-    sort; its default one is several times faster (vectorised where the CPU allows) but leaves equal
-    keys in any order. Here the fast sort groups equal keys, and one sort of plain integers, ``run *
-    n + index``, puts each group back in entry order: the sorted integers order runs as the keys did
-    and, within a run, indexes ascending, which is exactly the stable order. (1.5 M keys: 156 ms
-    stable, this 99; 150,000 keys: 12.3 against 7.6 ms. Below a few thousand keys the extra steps
-    cost more than they save.)
-    """
-    n = len(keys)
-    if n < _STABLE_BELOW or n >= 1 << 31:  # run * n + index must fit in an int64
-        return np.argsort(keys, kind="stable")
-    order = np.argsort(keys)
-    ordered = keys[order]
-    run = np.zeros(n, dtype=np.int64)
-    np.cumsum(ordered[1:] != ordered[:-1], out=run[1:])
-    run *= n
-    composite = run + order
-    composite.sort()
-    # each run keeps its block of positions, so position i still belongs to run[i]
-    return np.subtract(composite, run, out=composite)
-
-
 def band_keys(rows: Any, bands: int, rows_per_band: int) -> Any:
     """A uint64 key per (signature, band): equal keys mean the band slices are equal (up to collisions).
 

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from . import changes as changelog
+from .arrays import distinct
 from .config import Config
 from .errors import InputError
 from .evidence import Finding, Lines
@@ -251,7 +252,7 @@ def components(edges: Any, documents: int) -> list[list[int]]:
         if np.array_equal(new, label):
             break
         label = new
-    involved = np.unique(np.concatenate([a, c]))
+    involved = distinct(np.concatenate([a, c]))
     groups: dict[int, list[int]] = {}
     for d in involved.tolist():
         groups.setdefault(int(label[d]), []).append(d)

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from .arrays import distinct
+
 _FMIX32 = (np.uint32(16), np.uint32(2246822507), np.uint32(13), np.uint32(3266489909), np.uint32(16))
 #: The multiplier of the per-word polynomial (odd, so no information is lost mod 2**32).
 _WORD_POLY = 0x9E3779B1
@@ -62,9 +64,9 @@ def word_mask(codes: Any) -> Any:
         return table.take(codes)
     mask = table.take(np.where(astral, 0, codes))
     values = codes[astral]
-    distinct = np.unique(values)
-    is_word = np.array([chr(int(c)).isalnum() for c in distinct.tolist()], dtype=bool)
-    mask[astral] = is_word[np.searchsorted(distinct, values)]
+    points = distinct(values)
+    is_word = np.array([chr(int(c)).isalnum() for c in points.tolist()], dtype=bool)
+    mask[astral] = is_word[np.searchsorted(points, values)]
     return mask
 
 

@@ -175,3 +175,24 @@ def test_affix_keys_equal_searching_every_token_on_any_text(key: str) -> None:
     from dedup.evidence import affix_keys
 
     assert affix_keys(key) == _affix_keys_reference(key)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 4)), max_size=40), st.booleans())
+def test_counts_per_row_equal_counting_each_key(rows: list[tuple[int, int]], by_article: bool) -> None:
+    """Each row's count (distinct articles with its key, or rows with its key) and the distinct
+    keys with their counts, read off one sort, equal counting them one key at a time."""
+    import numpy as np
+
+    from dedup.evidence import _counted
+
+    keys = np.array([k for k, _ in rows], dtype=np.uint64)
+    articles = np.array([a for _, a in rows], dtype=np.uint64)
+    distinct, counts, per_row = _counted(keys, articles if by_article else None)
+
+    def count(key: int) -> int:
+        return len({a for k, a in rows if k == key}) if by_article else sum(1 for k, _ in rows if k == key)
+
+    assert per_row.tolist() == [count(k) for k, _ in rows]
+    assert distinct.tolist() == sorted({k for k, _ in rows})
+    assert counts.tolist() == [count(k) for k in sorted({k for k, _ in rows})]

@@ -100,3 +100,40 @@ def test_progress_draws_only_when_enabled() -> None:
     silent.advance(5)
     silent.close()
     assert quiet.getvalue() == ""
+
+
+@pytest.mark.parametrize("merge", [1 << 24, 5])
+def test_candidate_edges_equal_vetting_every_colliding_pair(tmp_path: Path, merge: int,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The document pairs the band spill links are those with a pair of entries that share a key
+    in some band and whose vetting bytes agree enough, whether a pair collides in one band or in
+    all of them, and however often the bands' pairs are merged."""
+    import numpy as np
+
+    from dedup.stages import vet
+    from dedup.stream import BandSpill
+
+    monkeypatch.setattr(BandSpill, "MERGE_PAIRS", merge)
+    rng = np.random.default_rng(5)
+    bands, entries, width = 4, 300, 16
+    spill = BandSpill(tmp_path, bands, 0.75)
+    keys = rng.integers(0, 60, size=(entries, bands)).astype(np.uint64)
+    keys[100:110] = keys[0]  # copies of one entry: they collide in every band
+    low = rng.integers(0, 4, size=(entries, width)).astype(np.uint8)
+    low[100:110] = low[0]
+    docs = np.sort(rng.integers(0, 120, size=entries))
+    for d in np.unique(docs):
+        at = docs == d
+        spill.add(int(d), keys[at], low[at])
+    order = np.argsort(docs, kind="stable")  # the spill holds entries in document order
+    keys, low, docs = keys[order], low[order], docs[order]
+    for b in range(bands):
+        assert np.unique(keys[:, b], return_counts=True)[1].max() <= 32  # every pair of a bucket is a candidate
+    expected = set()
+    for i in range(entries):
+        for j in range(i + 1, entries):
+            if (keys[i] == keys[j]).any() and vet(low[i:i + 1], low[j:j + 1], spill.cutoff)[0]:
+                expected.add((min(docs[i], docs[j]), max(docs[i], docs[j])))
+    found = {(int(e) >> 32, int(e) & 0xFFFFFFFF) for e in spill.edges()}
+    assert found == expected
+    assert any(a == b for a, b in expected) and any(a != b for a, b in expected)
