@@ -35,7 +35,7 @@ from .formats import (
 from .model import Change, Skipped
 from .pipeline import restore_text
 from .stream import Item
-from .summary import SummaryBuilder
+from .summary import SummaryBuilder, summary_text
 
 #: Above this many documents ``report.html``/``report.md`` are not built by ``clean`` (they hold every
 #: changed document in full); ``dedup report OUT`` builds them on demand.
@@ -140,8 +140,7 @@ def write_items(items: Iterable[Item], out: Path, config: Config,
         finally:
             writer.close()
         summary.update(builder.finish(clusters() if clusters else []))
-        (tmp / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n",
-                                          encoding="utf-8")
+        (tmp / "summary.json").write_text(summary_text(summary), encoding="utf-8")
         read = summary["documents"]["read"]
         if report if report is not None else read <= REPORT_LIMIT:
             write_reports(tmp)

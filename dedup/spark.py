@@ -55,6 +55,7 @@ from typing import Any
 
 import numpy as np
 
+from .arrays import distinct
 from .config import Config
 from .corpus import matches
 from .errors import InputError, UsageError
@@ -364,7 +365,7 @@ def _edges(spark: Any, numbered: Any, config: Config, documents: int = 0) -> Any
         with np.errstate(over="ignore"):
             target = ((key + band.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) % np.uint64(parts)).astype(
                 np.int64)
-        for p in np.unique(target).tolist():
+        for p in distinct(target).tolist():
             at = target == p
             yield p, (band[at].tobytes(), key[at].tobytes(), doc[at].tobytes(), j[at].tobytes())
 
@@ -377,7 +378,7 @@ def _edges(spark: Any, numbered: Any, config: Config, documents: int = 0) -> Any
         doc = np.concatenate([np.frombuffer(b[2], dtype=np.int64) for b in got])
         j = np.concatenate([np.frombuffer(b[3], dtype=np.int32) for b in got])
         found = []
-        for b in np.unique(band).tolist():
+        for b in distinct(band).tolist():
             at = np.flatnonzero(band == b)
             at = at[np.lexsort((j[at], doc[at]))]  # entry order, as the local engine appends them
             a, c = bucket_pairs(key[at])
@@ -629,7 +630,7 @@ def write_dataset(paths: Sequence[str | Path], config: Config, out: str, spark: 
     from . import changes as changelog
     from .formats import LongLine, open_shard, read_line, record_json
     from .output import output_record
-    from .summary import SummaryBuilder
+    from .summary import SummaryBuilder, summary_text
 
     clusters: list[tuple[str, ...]] = []
     sc = spark.sparkContext
@@ -683,8 +684,7 @@ def write_dataset(paths: Sequence[str | Path], config: Config, out: str, spark: 
             for _index, builder, _changed in builders:
                 total.merge(builder)
             summary = total.finish(clusters)
-            _hadoop_write(sc, f"{staging}/summary.json",
-                          (json.dumps(summary, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+            _hadoop_write(sc, f"{staging}/summary.json", summary_text(summary).encode("utf-8"))
             _hadoop_publish(sc, staging, out)
         finally:
             _hadoop_delete(sc, staging)

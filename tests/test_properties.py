@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import read_tree, write_corpus
@@ -261,3 +263,28 @@ def test_sketch_batches_keep_every_document_in_order_within_the_limits(sizes: li
     for batch in found:
         assert 1 <= len(batch) <= SKETCH_BATCH
         assert sum(len(d.text) for d in batch[:-1]) < SKETCH_BATCH_CHARS
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.text(max_size=12) | st.just('\n  "per_document": {}'),
+                       st.fixed_dictionaries({
+                           "changes": st.dictionaries(st.sampled_from(["repair", "duplicate"]), st.integers(1, 9)),
+                           "chars_removed": st.integers(0, 10**6), "dropped": st.booleans()}), max_size=6),
+       st.text(max_size=12))
+def test_summary_text_is_the_summary_with_a_line_per_document(per_document: dict[str, Any], warning: str) -> None:
+    """summary.json reads back as the summary itself, whatever the names hold (quotes, line breaks,
+    the text of the key it splices in), and each document's entry is one line."""
+    from dedup.summary import summary_text
+
+    summary = {"documents": {"read": len(per_document)}, "warnings": [warning, '\n  "per_document": {}'],
+               "per_document": per_document, "config": {"paths": ["a"]}}
+    text = summary_text(summary)
+    assert json.loads(text) == summary
+    assert list(json.loads(text)) == list(summary)
+    assert text.endswith("}\n")
+    lines = text.split("\n")  # not splitlines: U+0085 and U+2028 in a name are written as they are
+    start = lines.index('  "per_document": {' if per_document else '  "per_document": {},')
+    for (doc, entry), line in zip(per_document.items(), lines[start + 1:], strict=False):
+        assert json.loads("{" + line.rstrip(",") + "}") == {doc: entry}
+    if not per_document:
+        assert text == json.dumps(summary, indent=2, ensure_ascii=False) + "\n"
