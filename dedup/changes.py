@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from . import jsonline
 from .errors import InputError, InternalError
 from .model import KINDS, Change, replace
 
@@ -154,8 +155,10 @@ def from_json(data: dict[str, Any], where: str) -> Change:
     return change
 
 
-def dumps(changes: Iterable[Change]) -> str:
-    return "".join(json.dumps(to_json(c), ensure_ascii=False) + "\n" for c in changes)
+def dumps(changes: Iterable[Change]) -> bytes:
+    """Lines of the change log, in UTF-8 (:mod:`dedup.jsonline`: a change that drops a document
+    holds its text and its record)."""
+    return b"".join([jsonline.line(to_json(c), False, (", ", ": ")) + b"\n" for c in changes])
 
 
 def read_jsonl(path: Path) -> list[Change]:

@@ -330,7 +330,7 @@ def check(files: Sequence[Path], root: Path, config: Config, fix: bool = False,
     if fix_log:
         target = log or root / ".dedup" / "fixes.jsonl"
         previous = target.read_bytes() if target.exists() else b""
-        corpus.write_atomic(target, previous + changelog.dumps(fix_log).encode("utf-8"))
+        corpus.write_atomic(target, previous + changelog.dumps(fix_log))
     cache.save(set(hashes.values()))
     return CheckReport(tuple(findings), tuple(fixed), len(targets), len(hashes), cache.status)
 

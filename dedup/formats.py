@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import IO, Any, Literal, cast
 from urllib.parse import urlsplit
 
-from . import corpus
+from . import corpus, jsonline
 from .corpus import Source, too_many_lines, unreadable
 from .errors import InputError, UsageError
 from .model import Document, Skipped, fast_init, replace
@@ -431,14 +431,18 @@ def json_style(value: dict[str, Any], raw: bytes) -> str:
     for name, (ascii_only, separators) in STYLES.items():
         if ascii_only and not ascii_line:
             continue
-        if json.dumps(value, ensure_ascii=ascii_only, separators=separators).encode("utf-8") == raw:
+        if jsonline.line(value, ascii_only, separators) == raw:
             return name
     return RAW
 
 
 def dump_line(value: dict[str, Any], style: str) -> bytes:
     ascii_only, separators = STYLES.get(style, STYLES["jsonl-utf8-compact"])
-    return json.dumps(value, ensure_ascii=ascii_only, separators=separators).encode("utf-8")
+    return jsonline.line(value, ascii_only, separators)
+
+
+#: Bytes an output shard or the change log buffers before writing.
+WRITE_BUFFER = 1 << 20
 
 
 def _open_out(path: Path, compression: str | None) -> IO[bytes]:
@@ -449,7 +453,8 @@ def _open_out(path: Path, compression: str | None) -> IO[bytes]:
         import zstandard
 
         return cast(IO[bytes], zstandard.ZstdCompressor(level=3).stream_writer(path.open("wb"), closefd=True))
-    return path.open("wb")
+    # a megabyte of buffer: with the default 8 KB, lines of a few kilobytes were a write call each
+    return path.open("wb", buffering=WRITE_BUFFER)
 
 
 class JsonlWriter:

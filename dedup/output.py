@@ -21,6 +21,7 @@ from .config import Config
 from .errors import InputError
 from .formats import (
     RAW,
+    WRITE_BUFFER,
     JsonlWriter,
     LongLine,
     ParquetWriter,
@@ -76,7 +77,7 @@ class CorpusWriter:
         self.corpus = folder / "corpus"
         self.corpus.mkdir()
         self.config = config
-        self._log = (folder / "changes.jsonl").open("w", encoding="utf-8")
+        self._log = (folder / "changes.jsonl").open("wb", buffering=WRITE_BUFFER)
         self._shard: Shard | None = None
         self._jsonl: JsonlWriter | None = None
         self._parquet: ParquetWriter | None = None

@@ -47,7 +47,7 @@ def test_ids_are_stable_across_offset_shifts() -> None:
 def test_json_round_trip() -> None:
     for change in changes():
         assert from_json(to_json(change), "here") == change
-    assert dumps(changes()).count("\n") == 2
+    assert dumps(changes()).count(b"\n") == 2
 
 
 def test_bad_record_is_a_clear_error() -> None:
