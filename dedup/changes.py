@@ -163,7 +163,9 @@ def dumps(changes: Iterable[Change]) -> bytes:
 
 def read_jsonl(path: Path) -> list[Change]:
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        # line feeds only: a change's text may hold U+2028 or U+0085, which JSON leaves unescaped
+        # and str.splitlines would break at
+        lines = path.read_bytes().decode("utf-8").split("\n")
     except FileNotFoundError:
         raise InputError(f"{path}: no change log; is this a dedup output folder?") from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from dedup.changes import apply, assign_ids, dumps, from_json, invert, to_json
+from dedup.changes import apply, assign_ids, dumps, from_json, invert, read_jsonl, to_json
 from dedup.errors import InputError, InternalError
 from dedup.model import Change
 
@@ -48,6 +50,16 @@ def test_json_round_trip() -> None:
     for change in changes():
         assert from_json(to_json(change), "here") == change
     assert dumps(changes()).count(b"\n") == 2
+
+
+def test_the_change_log_reads_back_lines_holding_separators_json_leaves_as_they_are(tmp_path: Path) -> None:
+    """JSON written without ASCII escapes keeps U+2028, U+2029 and U+0085 as they are: the log is
+    read line feed by line feed, not at every line boundary Python knows."""
+    text = "Top story\u2028second line\x85third\u2029fourth\x1c\x1d\x1e\x0b\x0c end\n"
+    written = [Change(doc="a.txt", kind="boilerplate", rule="share-bar", start=0, end=len(text), text=text,
+                      reason="why\u2028not", line=1, id="c1"), *changes()]
+    (tmp_path / "changes.jsonl").write_bytes(dumps(written))
+    assert read_jsonl(tmp_path / "changes.jsonl") == written
 
 
 def test_bad_record_is_a_clear_error() -> None:

@@ -198,10 +198,14 @@ def test_an_out_url_gets_a_dataset_with_the_local_engines_lines(tmp_path: Path, 
     from dedup.spark import write_dataset
 
     root = planted_corpus(tmp_path / "in", documents=500, seed=9)
+    # a copy dropped whole: its change holds its text, with a line separator JSON leaves unescaped
+    copied = {"id": "sep", "text": "The launch was covered by every site that morning.\u2028 " * 12}
+    (root / "separators.jsonl").write_text(json.dumps(copied) + "\n" + json.dumps(copied) + "\n")
     config = Config()
     clusters: list[tuple[str, ...]] = []
     write_items(local_run([root], config, None, 1, None, clusters), tmp_path / "local", config, lambda: clusters)
     local = read_tree(tmp_path / "local")
+    assert "\u2028".encode() in local["changes.jsonl"]
     url = (tmp_path / "dataset").as_uri()
     (tmp_path / "dataset").mkdir()
     (tmp_path / "dataset" / "stale.txt").write_text("the previous output")
