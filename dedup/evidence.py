@@ -145,7 +145,7 @@ def _counted(keys: Any, articles: Any | None = None) -> tuple[Any, Any, Any]:
     """
     if not len(keys):
         return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    order = np.argsort(keys, kind="stable") if articles is None else np.lexsort((articles, keys))
+    order = np.argsort(keys) if articles is None else np.lexsort((articles, keys))  # counts need no stable order
     k = keys[order]
     first = np.r_[True, k[1:] != k[:-1]]
     starts = np.flatnonzero(first)
