@@ -149,13 +149,14 @@ def _counted(keys: Any, articles: Any | None = None) -> tuple[Any, Any, Any]:
     k = keys[order]
     first = np.r_[True, k[1:] != k[:-1]]
     starts = np.flatnonzero(first)
+    rows = np.diff(np.r_[starts, len(k)])
     if articles is None:
-        counts = np.diff(np.r_[starts, len(k)])
+        counts = rows
     else:
         a = articles[order]
         counts = np.add.reduceat((first | np.r_[True, a[1:] != a[:-1]]).astype(np.int64), starts)
     per_row = np.empty(len(keys), dtype=np.int64)
-    per_row[order] = np.repeat(counts, np.diff(np.r_[starts, len(k)]))
+    per_row[order] = np.repeat(counts, rows)
     return k[starts], counts, per_row
 
 

@@ -36,7 +36,7 @@ def string(text: str, ascii_only: bool) -> bytes:
         if data is not None and len(data.translate(None, _UNNAMED_ASCII if ascii_only else _UNNAMED)) == len(data):
             return b'"' + (data.replace(b"\\", b"\\\\").replace(b'"', b'\\"').replace(b"\n", b"\\n")
                            .replace(b"\r", b"\\r").replace(b"\t", b"\\t")) + b'"'
-    return _encoder(ascii_only, (", ", ": ")).encode(text).encode("utf-8")
+    return encoder(ascii_only).encode(text).encode("utf-8")
 
 
 def line(value: dict[str, Any], ascii_only: bool, separators: tuple[str, str]) -> bytes:
@@ -44,17 +44,17 @@ def line(value: dict[str, Any], ascii_only: bool, separators: tuple[str, str]) -
     JSON object (a record read from JSONL, a change): its long string values by :func:`string`."""
     if not all(type(key) is str for key in value):
         return json.dumps(value, ensure_ascii=ascii_only, separators=separators).encode("utf-8")
-    encoder = _encoder(ascii_only, separators)
+    values = encoder(ascii_only, separators)
     between, colon = separators[0].encode(), separators[1].encode()
     return b"{" + between.join([
         string(key, ascii_only) + colon + (string(item, ascii_only) if type(item) is str
-                                           else encoder.encode(item).encode("utf-8"))
+                                           else values.encode(item).encode("utf-8"))
         for key, item in value.items()
     ]) + b"}"
 
 
 @lru_cache(maxsize=8)
-def _encoder(ascii_only: bool, separators: tuple[str, str]) -> json.JSONEncoder:
+def encoder(ascii_only: bool, separators: tuple[str, str] = (", ", ": ")) -> json.JSONEncoder:
     """The encoder ``json.dumps`` would build for these options (built once: a ``dumps`` call with
     options builds one each time)."""
     return json.JSONEncoder(ensure_ascii=ascii_only, separators=separators)

@@ -326,10 +326,11 @@ class BandSpill:
 
 def band_pairs(path: str) -> Any:
     """Worker: the candidate pairs of entries that share a key in one band's file (see
-    :func:`~dedup.neardup.bucket_pairs`), each packed as ``first << 32 | second``."""
+    :func:`~dedup.neardup.bucket_pairs`), each packed as ``first << 32 | second`` (repeats are
+    merged away with the other bands' in :meth:`BandSpill.edges`)."""
     a, c = bucket_pairs(np.fromfile(path, dtype=np.uint64))
     a, c = a.astype(np.uint64), c.astype(np.uint64)
-    return distinct((np.minimum(a, c) << np.uint64(32)) | np.maximum(a, c))
+    return (np.minimum(a, c) << np.uint64(32)) | np.maximum(a, c)
 
 
 def _vetted(low: Any, a: Any, c: Any, cutoff: float, chunk: int = 1 << 18) -> tuple[Any, Any]:

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from . import __version__
+from . import __version__, jsonline
 from .config import Config, as_dict
 from .model import KINDS, DocResult, Skipped, Suspect
 from .neardup import choose_bands
@@ -31,11 +31,6 @@ SUMMARY_KEYS: dict[str, str] = {
 }
 
 
-#: Encodes one value on one line, as ``json.dumps(value, ensure_ascii=False)`` does (made once: a
-#: ``dumps`` call with options builds an encoder each time).
-_ONE_LINE = json.JSONEncoder(ensure_ascii=False)
-
-
 def summary_text(summary: dict[str, Any]) -> str:
     """The text of ``summary.json``: indented by two spaces, except that each document's entry in
     ``per_document`` is one line.
@@ -48,7 +43,8 @@ def summary_text(summary: dict[str, Any]) -> str:
     text = json.dumps({**summary, "per_document": {}} if per_document else summary, indent=2, ensure_ascii=False)
     if per_document:
         # top-level keys alone start a line with two spaces (a string's line breaks are escaped)
-        entries = ",\n".join([f"    {_ONE_LINE.encode(doc)}: {_ONE_LINE.encode(entry)}"
+        one_line = jsonline.encoder(False)
+        entries = ",\n".join([f"    {one_line.encode(doc)}: {one_line.encode(entry)}"
                               for doc, entry in per_document.items()])
         text = text.replace('\n  "per_document": {}', '\n  "per_document": {\n' + entries + "\n  }", 1)
     return text + "\n"
