@@ -197,6 +197,17 @@ def test_flags_override_config(tmp_path: Path) -> None:
     assert code == 2 and "neardup.threshold" in err
 
 
+def test_summary_names_the_inputs_and_output_the_run_used(tmp_path: Path) -> None:
+    """The configuration in summary.json is the run's: the PATHs and OUT given on the command line
+    stand in it, not the defaults for them (``seeds``, ``out``)."""
+    root = write_corpus(tmp_path / "in", {"x.txt": f"{PROSE}\n"})
+    out = tmp_path / "o"
+    code, _, _ = invoke("clean", str(root), "-o", str(out), "-q")
+    assert code == 0
+    config = json.loads((out / "summary.json").read_text(encoding="utf-8"))["config"]
+    assert config["paths"] == [str(root)] and config["output"] == str(out)
+
+
 def test_rules_command_lists_the_catalogue() -> None:
     from dedup.rules import CATALOGUE
 
