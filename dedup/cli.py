@@ -243,8 +243,6 @@ def clean(paths: tuple[str, ...], output: str | None, config_file: Path | None, 
     if dataset and (fail_if_changed or report):
         raise UsageError(f"{dataset}: --fail-if-changed and --report need OUT on a local or shared folder")
     out = Path(output or config.output)
-    # summary.json's configuration names what this run read and wrote, not the defaults for them
-    config = replace(config, paths=tuple(str(p) for p in input_paths), output=dataset or str(out))
     if not dataset:
         _sweep(out, spill=True)
     progress = Progress(0, enabled=None if not quiet else False)

@@ -197,15 +197,20 @@ def test_flags_override_config(tmp_path: Path) -> None:
     assert code == 2 and "neardup.threshold" in err
 
 
-def test_summary_names_the_inputs_and_output_the_run_used(tmp_path: Path) -> None:
-    """The configuration in summary.json is the run's: the PATHs and OUT given on the command line
-    stand in it, not the defaults for them (``seeds``, ``out``)."""
-    root = write_corpus(tmp_path / "in", {"x.txt": f"{PROSE}\n"})
-    out = tmp_path / "o"
-    code, _, _ = invoke("clean", str(root), "-o", str(out), "-q")
+def test_the_output_does_not_depend_on_where_it_goes_or_how_the_input_is_spelled(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """summary.json's configuration holds the configured ``paths`` and ``output``, not the run's
+    arguments: two runs of one corpus, named by an absolute and a relative path, written to two
+    folders, give the same bytes (``--fail-if-changed`` and ``--jobs`` comparisons rely on it)."""
+    root = write_corpus(tmp_path / "in", {"x.txt": f"{PROSE}\n", "y.txt": f"{PROSE}\n"})
+    code, _, _ = invoke("clean", str(root), "-o", str(tmp_path / "a"), "-q")
     assert code == 0
-    config = json.loads((out / "summary.json").read_text(encoding="utf-8"))["config"]
-    assert config["paths"] == [str(root)] and config["output"] == str(out)
+    monkeypatch.chdir(tmp_path)
+    code, _, _ = invoke("clean", "in/.", "-o", "b", "-q")
+    assert code == 0
+    assert read_tree(tmp_path / "a") == read_tree(tmp_path / "b")
+    config = json.loads((tmp_path / "a" / "summary.json").read_text(encoding="utf-8"))["config"]
+    assert config["paths"] == ["seeds"] and config["output"] == "out"
 
 
 def test_rules_command_lists_the_catalogue() -> None:
