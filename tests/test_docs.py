@@ -102,3 +102,12 @@ def test_reliability_section_lists_a_proof_for_each_guarantee() -> None:
 @pytest.mark.parametrize("name", sorted({n for row in _reliability_rows() for n in re.findall(r"`(test_\w+)`", row)}))
 def test_every_test_named_in_the_reliability_section_exists(name: str) -> None:
     assert name in _test_names(), f"README's Reliability section names {name}, which is not a test"
+
+
+def test_the_readmes_relative_links_point_at_files_that_exist() -> None:
+    """A link to another file of the project (benchmarks/HISTORY.md, the quality benchmark's README)
+    must not go stale when a file moves; anchors and web addresses are not checked."""
+    targets = [t for t in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", README) if "://" not in t]
+    assert "benchmarks/HISTORY.md" in targets
+    missing = [t for t in targets if not (ROOT / t).exists()]
+    assert not missing, f"README links to missing files: {missing}"
