@@ -161,11 +161,19 @@ def dumps(changes: Iterable[Change]) -> bytes:
     return b"".join([jsonline.line(to_json(c), False, (", ", ": ")) + b"\n" for c in changes])
 
 
+def log_lines(data: bytes) -> list[str]:
+    """The lines of change-log bytes (:func:`dumps`), without their line feeds.
+
+    Split at line feeds only: a change's text may hold U+2028, U+2029 or U+0085, which JSON leaves
+    unescaped and ``str.splitlines`` would break at.
+    """
+    lines = data.decode("utf-8").split("\n")
+    return lines[:-1] if lines and not lines[-1] else lines
+
+
 def read_jsonl(path: Path) -> list[Change]:
     try:
-        # line feeds only: a change's text may hold U+2028 or U+0085, which JSON leaves unescaped
-        # and str.splitlines would break at
-        lines = path.read_bytes().decode("utf-8").split("\n")
+        lines = log_lines(path.read_bytes())
     except FileNotFoundError:
         raise InputError(f"{path}: no change log; is this a dedup output folder?") from None
     except (OSError, UnicodeDecodeError) as exc:

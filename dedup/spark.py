@@ -657,9 +657,8 @@ def write_dataset(paths: Sequence[str | Path], config: Config, out: str, spark: 
 
         def change_rows(kv: tuple[tuple[int, int], Any]) -> list[tuple[str]]:
             result = kv[1][1]
-            # split at line feeds only: a change's text may hold U+2028, which JSON leaves as it is
             return [] if isinstance(result, Skipped) else [
-                (line,) for line in changelog.dumps(result.changes).decode("utf-8").split("\n")[:-1]]
+                (line,) for line in changelog.log_lines(changelog.dumps(result.changes))]
 
         def count(index: int, part: Iterator[Any]) -> Iterator[tuple[int, SummaryBuilder, Changed | None]]:
             builder = SummaryBuilder(conf.value)
