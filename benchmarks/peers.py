@@ -563,8 +563,9 @@ def main(argv: list[str] | None = None) -> None:
         ap.error(f"unknown tools: {', '.join(sorted(unknown))}")
     work = args.work / f"n{args.documents}"
     work.mkdir(parents=True, exist_ok=True)
-    # Generated in a child process: a tool's peak RSS (``os.wait4``) counts this process's own peak,
-    # which generating the corpus here raised (the floor's 20 MiB read 66 MiB in the run that made it).
+    # Generated in a child process: a tool's peak RSS (``os.wait4``) also counts this process's memory
+    # that the tool's process started from, which generating the corpus here raised (the floor's 20 MiB
+    # read 66 MiB in the run that made it).
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         corpus, txt, manifest = pool.apply(ensure_corpus, (args.work, args.documents, args.seed, "ours-e2e" in tools))
     os.sched_setaffinity(0, {args.core})  # after generating; every tool's subprocess inherits the one core
