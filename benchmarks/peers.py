@@ -557,6 +557,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.rescore:
         rescore(args.work, args.documents)
         return
+    if args.rounds < 1:
+        ap.error("--rounds must be at least 1")
     tools = [t.strip() for t in args.tools.split(",") if t.strip()]
     unknown = set(tools) - set(TOOLS)
     if unknown:
